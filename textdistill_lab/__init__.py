@@ -1,0 +1,3 @@
+"""TextDistill Lab: data distillation for text classification, runnable and teachable."""
+
+__version__ = "0.1.0"
