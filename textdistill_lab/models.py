@@ -91,8 +91,8 @@ def embed(token_ids: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
 
 
 def init_params(arch: str, dim: int, num_classes: int, seed: int, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
-    """A fresh Θ0 as a plain dict of tensors, seeded independently of the global RNG."""
+    """A fresh Θ0 as a plain dict of leaf tensors that require grad, seeded without touching the global RNG."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = make_model(arch, dim, num_classes)
-    return {k: v.detach().to(device) for k, v in model.named_parameters()}
+    return {k: v.detach().to(device).requires_grad_() for k, v in model.named_parameters()}

@@ -49,9 +49,12 @@ def replay_schedule(data: torch.Tensor, labels: torch.Tensor, steps: int, epochs
 def sgd_step(model: nn.Module, params: Params, batch: Batch, lr: torch.Tensor, *, create_graph: bool) -> Params:
     """One SGD step θ ← θ − η ∇θ ℓ(x̃, ỹ; θ) (Eq. 1), differentiable when ``create_graph``."""
     x, y = batch
+    if not create_graph:  # plain training: no graph is kept between steps
+        params = {name: p.detach().requires_grad_() for name, p in params.items()}
     loss = soft_cross_entropy(functional_call(model, params, (x,)), y)
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=create_graph)
-    return {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
+    new = {name: p - lr * g for (name, p), g in zip(params.items(), grads)}
+    return new if create_graph else {name: p.detach() for name, p in new.items()}
 
 
 def train_steps(
