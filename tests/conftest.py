@@ -6,9 +6,15 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# One thread per process: tests are tiny, and oversubscribed cores (a notebook kernel or a CLI
+# subprocess beside pytest) make torch's thread pool 30-100x slower than a single thread.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+torch.set_num_threads(1)
 
 from textdistill_lab.data import TextDataset, build_dataset  # noqa: E402
 from textdistill_lab.vectors import WordVectors  # noqa: E402

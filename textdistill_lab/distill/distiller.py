@@ -1,0 +1,349 @@
+"""Data distillation for text (Li & Li, SIGIR 2021, Section 2), top to bottom.
+
+    Init      x̃ (M, tokens, dim) from noise / real texts / class means; ỹ one-hot or softmax(logits);
+              η_t = clamp(softplus(raw_t), lr_min, lr_max), t = 1..T                   (synthetic.py)
+    repeat for each outer step:
+      Θ0      a fresh initialisation (protocol "random") or the one fixed Θ0 ("fixed")
+      Eq. 1-2 θ_{t+1} = θ_t - η_t ∇θ ℓ(x̃_t, ỹ_t; θ_t) for the T batches of replay_schedule
+      Eq. 3   L = ℓ(x, y; θ_T) on a real batch (x embedded with the frozen lookup)
+      Eq. 4   ∇_{x̃, η, ỹ} L through the inner loop (backend: unroll, backgradient, truncated)
+      Eq. 5   Adam step on x̃, raw η (and label logits); clamp η to [lr_min, lr_max]
+
+The loop around Eq. 5 is shared by every method (the matching methods swap the outer step, see
+:mod:`.synthetic`): validation with keep-best, a divergence guard that rolls back and halves the
+outer learning rate, checkpoints on a schedule and on Ctrl-C/SIGTERM, callbacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import torch
+
+from ..data import TextDataset
+from ..distilled_set import DistilledSet
+from ..models import embed, init_params, make_model
+from ..vectors import WordVectors
+from .callbacks import TqdmProgress, notify
+from .checkpoint import CHECKPOINT_FILE, CheckpointError, TrainState, load_checkpoint, save_checkpoint
+from .config import DistillConfig
+from .guards import DivergenceError, DistillInterrupted, StopSignals, divergence_reason
+from .hypergrad import hypergradient
+from .inner import replay_schedule
+from .memory import check_memory, estimate_peak_bytes
+from .synthetic import DistillContext, SyntheticSet, initial_data
+from .validation import replay_accuracy
+
+log = logging.getLogger(__name__)
+
+OuterStep = Callable[[DistillContext, int], torch.Tensor]
+# Config fields that may change between a run and its resume without changing the result.
+RESUMABLE_CHANGES = ("outer_steps", "checkpoint_every", "device", "max_memory_gb")
+
+
+def bptt_step(ctx: DistillContext, step: int) -> torch.Tensor:
+    """One outer step of Li & Li (2021): Eq. 1-4, leaving the hypergradient in ``.grad``."""
+    cfg, synthetic = ctx.config, ctx.synthetic
+    params0 = ctx.initial_params()  # Θ0
+    data, labels, lrs = synthetic.data, synthetic.labels(), synthetic.lrs()  # x̃, ỹ, η
+    batches = replay_schedule(data, labels, cfg.steps, cfg.epochs, cfg.inner_mode)  # Eq. 1-2 order
+    real_x, real_y = ctx.real_batch()  # Eq. 3's real batch
+    inputs = [t for t in (data, labels, lrs) if t.requires_grad]
+    loss, grads = hypergradient(  # Eq. 3-4
+        cfg.backend, ctx.model, params0, batches, lrs, real_x, real_y, inputs, truncate_k=cfg.truncate_k
+    )
+    torch.autograd.backward(inputs, grads)  # through softmax / softplus into the learnable leaves
+    return loss
+
+
+def outer_step_for(method: str) -> OuterStep:
+    """The outer step of ``method``; matching methods live in :mod:`.matching`."""
+    if method == "bptt":
+        return bptt_step
+    from . import matching  # imported here: the matching methods are optional for bptt runs
+
+    return {"gradient-matching": matching.gradient_matching, "distribution-matching": matching.distribution_matching}[method]
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; an explicit CUDA request without CUDA is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={name!r} but CUDA is not available; use device='auto' or 'cpu'")
+    return device
+
+
+class Distiller:
+    """Learn a small synthetic training set: ``Distiller(config).fit(dataset, vectors) -> DistilledSet``.
+
+    After ``fit``: ``distilled_`` (the best set on validation), ``history_`` (``steps``: loss,
+    learning rates and time per outer step; ``validation``: accuracy per validation; ``events``:
+    divergence roll-backs), ``best_val_acc_`` and ``best_step_``.
+    """
+
+    def __init__(self, config: DistillConfig | None = None) -> None:
+        self.config = config if config is not None else DistillConfig()
+
+    def fit(
+        self,
+        dataset: TextDataset,
+        vectors: WordVectors,
+        *,
+        callbacks: Iterable[object] = (),
+        checkpoint_dir: str | Path | None = None,
+        resume: bool = False,
+        progress: bool = True,
+    ) -> DistilledSet:
+        cfg = self.config
+        callbacks = [*callbacks, TqdmProgress(disable=not progress)]
+        ctx = self._context(dataset, vectors)
+        self._identity = {
+            "config": cfg.to_dict(), "dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint,
+            "vectors": vectors.name, "vectors_checksum": vectors.checksum,
+        }
+        self._card = {
+            "method": cfg.method, "dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint,
+            "vectors": vectors.name, "vectors_checksum": vectors.checksum, "config": cfg.to_dict(),
+        }
+        self._ctx, self._dataset, self._callbacks = ctx, dataset, callbacks
+        self._checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self._optimizer = torch.optim.Adam(ctx.synthetic.parameters(), lr=cfg.outer_lr)
+        self._val_inits = self._validation_inits(ctx)
+        self._val_ids = torch.as_tensor(dataset.validation.token_ids, device=ctx.device)
+        self._val_labels = torch.as_tensor(dataset.validation.labels, device=ctx.device)
+        if cfg.method == "bptt":
+            self._check_memory(ctx)
+        state = self._start_state(resume)
+        step_fn = outer_step_for(cfg.method)
+        notify(callbacks, "on_fit_start", {"start_step": state.step, "total_steps": cfg.outer_steps, "config": cfg.to_dict()})
+        completed = False
+        try:
+            if not state.history["validation"]:
+                state = self._validate(state)  # score the initial set: keep-best never returns worse than it
+                notify(callbacks, "on_validate", state.history["validation"][-1])
+            with StopSignals() as stop:
+                state = self._loop(state, step_fn, stop)
+            completed = True
+        finally:
+            notify(callbacks, "on_fit_end", {"completed": completed})
+        self._finish(state)
+        if self._checkpoint_dir is not None:
+            save_checkpoint(self._checkpoint_dir, state, self._identity)
+        return self.distilled_
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    def _context(self, dataset: TextDataset, vectors: WordVectors) -> DistillContext:
+        """Put the real data on the device and initialise the synthetic set (the first draws of the seed)."""
+        cfg = self.config
+        device = resolve_device(cfg.device)
+        model = make_model(cfg.arch, vectors.dim, dataset.num_classes).to(device)
+        if dataset.max_len < getattr(model, "min_tokens", 1):
+            raise ValueError(f"arch {cfg.arch!r} needs at least {model.min_tokens} tokens, dataset has max_len={dataset.max_len}")
+        matrix, coverage = vectors.embedding_for(dataset.vocab)
+        self.vectors_coverage_ = coverage
+        embedding = torch.as_tensor(matrix, device=device)
+        train_ids = torch.as_tensor(dataset.train.token_ids, device=device)
+        train_labels = torch.as_tensor(dataset.train.labels, device=device)
+        generator = torch.Generator().manual_seed(cfg.seed)
+        data, classes = initial_data(cfg.init, train_ids, train_labels, embedding, dataset.num_classes, cfg.per_class, generator)
+        synthetic = SyntheticSet(
+            data, classes, dataset.num_classes, inner_steps=cfg.inner_steps, lr_init=cfg.lr_init,
+            lr_min=cfg.lr_min, lr_max=cfg.lr_max, learn_lr=cfg.learn_lr and cfg.method == "bptt", learn_labels=cfg.labels == "learnable",
+        )
+        fixed = init_params(cfg.arch, vectors.dim, dataset.num_classes, cfg.seed, device) if cfg.protocol == "fixed" else None
+        return DistillContext(cfg, model, synthetic, train_ids, train_labels, embedding, generator, device, fixed)
+
+    def _validation_inits(self, ctx: DistillContext) -> list[dict[str, torch.Tensor]]:
+        """The same Θ0s at every validation: the fixed one, or ``validate_inits`` seeded draws."""
+        if ctx.fixed_params is not None:
+            return [ctx.fixed_params]
+        dim, seed = ctx.embedding.shape[1], self.config.seed
+        return [init_params(self.config.arch, dim, ctx.num_classes, 10_000 + 97 * seed + i, ctx.device)
+                for i in range(self.config.validate_inits)]
+
+    def _check_memory(self, ctx: DistillContext) -> None:
+        """Refuse a run whose hypergradient would not fit in memory, before spending any time on it."""
+        cfg, synthetic = self.config, ctx.synthetic
+        batches = replay_schedule(synthetic.data.detach(), synthetic.labels().detach(), cfg.steps, cfg.epochs, cfg.inner_mode)
+        largest = max(batches, key=lambda b: len(b[0]))
+        real_x = embed(ctx.train_ids[: cfg.real_batch], ctx.embedding)
+        params0 = init_params(cfg.arch, ctx.embedding.shape[1], ctx.num_classes, cfg.seed, ctx.device)
+        estimate = estimate_peak_bytes(
+            cfg.backend, ctx.model, params0, largest, synthetic.lrs().detach()[0], real_x,
+            ctx.train_labels[: cfg.real_batch], inner_steps=cfg.inner_steps, truncate_k=cfg.truncate_k,
+        )
+        self.memory_estimate_bytes_ = estimate
+        check_memory(estimate, backend=cfg.backend, inner_steps=cfg.inner_steps, device=ctx.device, max_memory_gb=cfg.max_memory_gb)
+
+    def _start_state(self, resume: bool) -> TrainState:
+        folder = self._checkpoint_dir
+        if resume:
+            if folder is None:
+                raise ValueError("resume=True needs checkpoint_dir, the folder of the interrupted run")
+            state, identity = load_checkpoint(folder, self._ctx.device)
+            self._check_identity(identity, folder)
+            self._restore(state)
+            return state
+        if folder is not None and (folder / CHECKPOINT_FILE).exists():
+            raise CheckpointError(
+                f"{folder} already holds a checkpoint; pass resume=True to continue it, or choose an empty folder"
+            )
+        return self._capture(step=0, best=None, best_val_acc=-1.0, best_step=0, history=None)
+
+    def _check_identity(self, identity: dict, folder: Path) -> None:
+        saved, now = dict(identity), dict(self._identity)
+        saved_cfg = {k: v for k, v in saved.pop("config").items() if k not in RESUMABLE_CHANGES}
+        now_cfg = {k: v for k, v in now.pop("config").items() if k not in RESUMABLE_CHANGES}
+        diffs = [f"{k}: {saved_cfg.get(k)!r} -> {now_cfg.get(k)!r}" for k in sorted(set(saved_cfg) | set(now_cfg))
+                 if saved_cfg.get(k) != now_cfg.get(k)]
+        diffs += [f"{k}: {saved[k]!r} -> {now[k]!r}" for k in sorted(saved) if saved[k] != now.get(k)]
+        if diffs:
+            raise CheckpointError(
+                f"the checkpoint in {folder} belongs to a different run ({'; '.join(diffs)}); "
+                "resume with the same dataset, vectors and config, or start a new folder"
+            )
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _capture(self, *, step: int, best, best_val_acc: float, best_step: int, history, nan_retries: int = 0,
+                 elapsed: float = 0.0) -> TrainState:
+        ctx = self._ctx
+        state = TrainState(
+            step=step, synthetic=ctx.synthetic.snapshot(), optimizer=self._optimizer.state_dict(),
+            generator=ctx.generator.get_state(), best=best if best is not None else ctx.synthetic.snapshot(),
+            best_val_acc=best_val_acc, best_step=best_step, nan_retries=nan_retries, elapsed=elapsed,
+        )
+        if history is not None:
+            state.history = history
+        return state.copy()
+
+    def _restore(self, state: TrainState) -> None:
+        ctx = self._ctx
+        ctx.synthetic.load_tensors_(state.synthetic)
+        self._optimizer.load_state_dict(state.optimizer)
+        ctx.generator.set_state(state.generator)
+
+    # -- the outer loop (Eq. 5 and everything around it) ------------------------------------------
+
+    def _loop(self, state: TrainState, step_fn: OuterStep, stop: StopSignals) -> TrainState:
+        cfg, ctx = self.config, self._ctx
+        previous = first = state  # previous: the last state known to lead to a finite step (roll-back target)
+        started = time.perf_counter() - state.elapsed
+        autocast = torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
+        while state.step < cfg.outer_steps:
+            step = state.step + 1
+            try:  # `state` is always a completed step: an interrupt anywhere below falls back to it
+                self._optimizer.zero_grad(set_to_none=False)
+                with autocast:
+                    loss = step_fn(ctx, step)
+                reason = divergence_reason(loss, ctx.synthetic, check_grads=True)
+                if reason is None:
+                    self._optimizer.step()  # Eq. 5
+                    ctx.synthetic.project_()
+                    reason = divergence_reason(loss, ctx.synthetic, check_grads=False)
+                if reason is not None:
+                    state = previous = self._roll_back(previous, state, step, reason)
+                    continue
+                elapsed = time.perf_counter() - started
+                per_step = (elapsed - first.elapsed) / max(1, step - first.step)
+                record = {"step": step, "loss": float(loss), "lrs": ctx.synthetic.lrs().detach().tolist(),
+                          "outer_lr": self._optimizer.param_groups[0]["lr"], "elapsed": elapsed,
+                          "eta": per_step * (cfg.outer_steps - step)}
+                history = {k: list(v) for k, v in state.history.items()}
+                history["steps"].append(record)
+                new = self._capture(step=step, best=state.best, best_val_acc=state.best_val_acc,
+                                    best_step=state.best_step, history=history, nan_retries=state.nan_retries,
+                                    elapsed=elapsed)
+                validated = step % cfg.validate_every == 0 or step == cfg.outer_steps
+                if validated:
+                    new = self._validate(new)
+                previous, state = state, new
+                if self._checkpoint_dir is not None and step % cfg.checkpoint_every == 0:
+                    save_checkpoint(self._checkpoint_dir, state, self._identity)
+                notify(self._callbacks, "on_step", record)
+                if validated:
+                    notify(self._callbacks, "on_validate", state.history["validation"][-1])
+            except KeyboardInterrupt:
+                self._interrupted(state)
+            if stop.requested:
+                self._interrupted(state)
+        return state
+
+    # -- validation, faults, results ---------------------------------------------------------------
+
+    def _validate(self, state: TrainState) -> TrainState:
+        """Score the current synthetic set (== ``state.synthetic``) and keep it if it is the best so far."""
+        cfg, ctx = self.config, self._ctx
+        acc = replay_accuracy(
+            ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), ctx.synthetic.lrs(), self._val_inits,
+            steps=cfg.steps, epochs=cfg.epochs, mode=cfg.inner_mode,
+            token_ids=self._val_ids, targets=self._val_labels, embedding=ctx.embedding,
+        )
+        if acc > state.best_val_acc:
+            state.best, state.best_val_acc, state.best_step = state.synthetic, acc, state.step
+        info = {"step": state.step, "val_acc": acc, "best_val_acc": state.best_val_acc, "best_step": state.best_step}
+        state.history["validation"].append(info)
+        log.info("step %d: validation accuracy %.4f (best %.4f at step %d)", state.step, acc, state.best_val_acc, state.best_step)
+        return state
+
+    def _roll_back(self, previous: TrainState, current: TrainState, step: int, reason: str) -> TrainState:
+        """Divergence guard: return to ``previous`` with half the outer learning rate, or give up."""
+        retries = current.nan_retries + 1
+        new_lr = self._optimizer.param_groups[0]["lr"] / 2
+        event = {"step": step, "kind": "divergence", "reason": reason, "rolled_back_to": previous.step,
+                 "outer_lr": new_lr, "retries": retries}
+        log.warning("step %d: %s; rolling back to step %d with outer lr %.3g", step, reason, previous.step, new_lr)
+        target = previous.copy()
+        target.nan_retries = retries
+        target.history["events"] = [*current.history["events"], event]
+        for group in target.optimizer["param_groups"]:
+            group["lr"] = new_lr
+        self._restore(target)
+        notify(self._callbacks, "on_divergence", event)
+        if retries > self.config.max_nan_retries:
+            distilled = self._result(target)
+            saved = None
+            if self._checkpoint_dir is not None:
+                saved = distilled.save(self._checkpoint_dir / "last_good")
+                save_checkpoint(self._checkpoint_dir, target, self._identity)
+            raise DivergenceError(
+                f"distillation diverged {retries} times (last: {reason} at step {step}) even after halving the "
+                f"outer learning rate to {new_lr:.3g}; lower outer_lr or lr_max, or try backend/init changes. "
+                f"The best set so far is in the error's .distilled" + (f" and saved to {saved}" if saved else ""),
+                distilled=distilled,
+            )
+        return target
+
+    def _interrupted(self, state: TrainState) -> None:
+        """Ctrl-C or SIGTERM: save the last completed step and stop with the best set so far."""
+        self._restore(state)  # undo a half-done step
+        path = save_checkpoint(self._checkpoint_dir, state, self._identity) if self._checkpoint_dir is not None else None
+        where = f"; checkpoint saved to {path}, continue with resume=True" if path else ""
+        raise DistillInterrupted(f"distillation interrupted after step {state.step}{where}", distilled=self._result(state),
+                                 checkpoint=path)
+
+    def _result(self, state: TrainState) -> DistilledSet:
+        """The best synthetic set of ``state`` as a :class:`DistilledSet` with its card filled in."""
+        cfg, synthetic = self.config, self._ctx.synthetic
+        live = synthetic.snapshot()
+        synthetic.load_tensors_(state.best)
+        metrics = {
+            "best_val_acc": state.best_val_acc, "best_step": state.best_step, "steps_done": state.step,
+            "distill_seconds": state.elapsed, "divergence_events": len(state.history["events"]),
+            "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
+        }
+        distilled = synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, epochs=cfg.epochs,
+                                               with_lrs=cfg.method == "bptt", metrics=metrics, **self._card)
+        synthetic.load_tensors_(live)
+        return distilled
+
+    def _finish(self, state: TrainState) -> None:
+        self.distilled_ = self._result(state)
+        self.history_ = state.history
+        self.best_val_acc_, self.best_step_ = state.best_val_acc, state.best_step
