@@ -1,0 +1,320 @@
+"""The `textdistill` command: help texts, one-line errors with exit codes, and each subcommand end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from test_report import parse, plotlyjs_copies
+from test_reproduce import toy_files  # noqa: F401 - the made-up topics as CSV + GloVe text file
+from textdistill_lab import cli
+from textdistill_lab.distill import DistillConfig
+
+SUBCOMMANDS = ("datasets", "vectors", "distill", "evaluate", "baseline", "decode", "reproduce", "demo")
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_error(err: str) -> None:
+    """Exactly one `error:` line and one `hint:` line, and no traceback."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err
+    assert lines[0].startswith("error: ") and lines[1].startswith("hint: ")
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------- help
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help_with_defaults(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert out.startswith("usage: textdistill " + command)
+    sub = cli.build_parser()._subparsers._group_actions[0].choices[command]
+    formatter = sub._get_formatter()
+    for action in sub._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help, f"{command} {action.option_strings} has no help text"
+            assert "default" in formatter._get_help_string(action), f"{command} {action.option_strings} hides its default"
+
+
+def test_distill_help_lists_every_config_field(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["distill", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for field in dataclasses.fields(DistillConfig):
+        assert field.name in cli._CONFIG_HELP, f"DistillConfig.{field.name} needs a help text in cli._CONFIG_HELP"
+        flag = cli._OPTION_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
+        assert flag in out, f"DistillConfig.{field.name} has no `distill` option"
+    assert f"(default: {DistillConfig().outer_steps})" in out  # the default comes from DistillConfig itself
+    assert "--resume DIR" in out and "--max-memory" in out
+
+
+def test_top_level_help_lists_subcommands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for command in SUBCOMMANDS:
+        assert command in out
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["distil"], "invalid choice: 'distil'"),
+        (["distill", "trec", "--per-class", "ten"], "--per-class: invalid int value: 'ten'"),
+        (["distill", "trec", "--method", "magic"], "--method: invalid choice: 'magic'"),
+        (["demo", "--no-such-option"], "unrecognized arguments: --no-such-option"),
+        (["reproduce", "table3"], "invalid choice: 'table3'"),
+        (["distill"], "distill needs a DATASET"),
+        *([(["demo", "--device", "cuda"], "no CUDA device")] if not torch.cuda.is_available() else []),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(capsys, argv, fragment):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert_one_error(err)
+    assert fragment in err
+
+
+def test_bad_input_from_the_library_is_a_usage_error(capsys, tmp_path):
+    (tmp_path / "model.pt").write_bytes(b"\x80\x04not a distilled set")
+    code, _, err = run_cli(capsys, "decode", str(tmp_path / "model.pt"))
+    assert code == 2
+    assert_one_error(err)
+    assert "pickle" in err
+
+
+def test_not_a_run_folder(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "evaluate", str(tmp_path))
+    assert code == 2
+    assert_one_error(err)
+    assert "neither a distilled set nor a baseline" in err
+
+
+def test_resume_refuses_options_that_would_change_the_result(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "distill", "--resume", str(tmp_path), "--outer-lr", "0.5", "--outer-steps", "5")
+    assert code == 2
+    assert_one_error(err)
+    assert "drop --outer-lr" in err and "--outer-steps" in err.splitlines()[1]  # outer steps may grow on resume
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback_before_or_after_the_subcommand(capsys, tmp_path, where):
+    argv = ["evaluate", str(tmp_path)]
+    argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert "Traceback" in err and "UsageError" in err
+    assert err.strip().splitlines()[-2].startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    "error, fragments",
+    [
+        (ZeroDivisionError("division by zero"), ["unexpected ZeroDivisionError", "--debug"]),
+        (ConnectionError("ag_news needs internet"), ["ag_news needs internet", "offline"]),
+        (MemoryError("unroll needs 40 GB"), ["unroll needs 40 GB", "--backend backgradient"]),
+    ],
+)
+def test_runtime_failures_exit_1_without_traceback(capsys, monkeypatch, error, fragments):
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(cli, "_cmd_datasets", fail)
+    code, _, err = run_cli(capsys, "datasets")
+    assert code == 1
+    assert_one_error(err)
+    for fragment in fragments:
+        assert fragment in err
+
+
+def test_interrupt_exits_130_and_says_how_to_resume(capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_cmd_distill", interrupted)
+    code, _, err = run_cli(capsys, "distill", "trec")
+    assert code == 130
+    assert_one_error(err)
+    assert "--resume" in err
+
+
+def test_module_entry_point_runs_in_a_subprocess():
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "textdistill_lab", "demo", "--per-class", "0x"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert_one_error(done.stderr)
+    assert "--per-class: invalid int value: '0x'" in done.stderr
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("textdistill 0.")
+
+
+# ---------------------------------------------------------------------------------------------- commands end to end
+
+
+def test_datasets_lists_offline_and_hub_datasets(capsys):
+    code, out, _ = run_cli(capsys, "datasets")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.split()[:4] == ["name", "classes", "train_size", "test_size"]
+    names = [row.split()[0] for row in rows]
+    assert names[0] == "trec" and "ag_news" in names
+    ag_news = next(row for row in rows if row.startswith("ag_news "))
+    assert "needs internet (HF_HUB_OFFLINE is set)" in ag_news  # conftest sets the offline flags
+    code, out, _ = run_cli(capsys, "datasets", "--json")
+    by_name = {row["name"]: row for row in json.loads(out)}
+    assert by_name["trec"]["classes"] == 6 and by_name["ag_news"]["available_offline"] is False
+
+
+def test_vectors_lists_the_named_vectors(capsys):
+    code, out, _ = run_cli(capsys, "vectors", "--json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["glove-6b-50d"]["dim"] == 50 and rows["glove-6b-50d"]["words"] == 400_000
+
+
+@pytest.fixture()
+def run_dir(tmp_path, toy_files, capsys):
+    """A finished tiny `distill` run on the made-up topics (CSV + GloVe text file)."""
+    name, vectors = toy_files
+    out = tmp_path / "run"
+    code, stdout, _ = run_cli(capsys, "-q", "distill", name, "--vectors", vectors, "--per-class", "2",
+                              "--outer-steps", "2", "--steps", "2", "--validate-every", "2", "--validate-inits", "1",
+                              "--real-batch", "32", "--out", str(out))
+    assert code == 0, stdout
+    assert "distilled 6 samples (2/class, bptt)" in stdout
+    return out
+
+
+def test_distill_writes_the_set_and_a_run_card(run_dir, toy_files):
+    from textdistill_lab.distilled_set import DistilledSet
+
+    distilled = DistilledSet.load(run_dir)
+    assert distilled.data.shape[:1] == (6,) and distilled.class_names == ["0", "1", "2"]
+    card = json.loads((run_dir / "run.json").read_text())
+    assert card["status"] == "done"
+    assert card["request"]["dataset"] == toy_files[0] and card["request"]["config"]["outer_steps"] == 2
+    assert card["metrics"]["steps_done"] == 2
+    assert card["timings"]["distill_s"] > 0 and card["dataset"]["fingerprint"] == distilled.dataset_fingerprint
+
+
+def test_distill_refuses_to_overwrite_a_run(run_dir, toy_files, capsys):
+    before = (run_dir / "run.json").read_text()
+    code, _, err = run_cli(capsys, "distill", toy_files[0], "--vectors", toy_files[1], "--out", str(run_dir))
+    assert code == 2
+    assert_one_error(err)
+    assert "already holds a distillation run" in err and "--resume" in err
+    assert (run_dir / "run.json").read_text() == before  # nothing on disk changed
+
+
+def test_resume_continues_to_more_outer_steps(run_dir, capsys):
+    code, stdout, err = run_cli(capsys, "-q", "distill", "--resume", str(run_dir), "--outer-steps", "3")
+    assert code == 0, err
+    card = json.loads((run_dir / "run.json").read_text())
+    assert card["status"] == "done" and card["metrics"]["steps_done"] == 3
+    assert card["request"]["config"]["outer_steps"] == 3
+
+
+def test_interrupted_distill_keeps_the_best_set_and_says_how_to_resume(tmp_path, toy_files, capsys, monkeypatch):
+    from textdistill_lab.distill.distiller import Distiller
+    from textdistill_lab.distill.guards import DistillInterrupted
+    from textdistill_lab.distilled_set import DistilledSet
+
+    best = DistilledSet(torch.zeros(3, 10, 8), torch.eye(3), ["0", "1", "2"], metrics={"steps_done": 1})
+
+    def interrupted(self, *args, **kwargs):
+        raise DistillInterrupted("distillation interrupted after step 1", distilled=best)
+
+    monkeypatch.setattr(Distiller, "fit", interrupted)
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "distill", toy_files[0], "--vectors", toy_files[1], "--out", str(out))
+    assert code == 130
+    assert_one_error(err)
+    assert "interrupted after step 1" in err and f"textdistill distill --resume {out}" in err
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert DistilledSet.load(out).num_samples == 3
+
+
+def test_evaluate_prints_mean_and_std_and_writes_curves(run_dir, capsys):
+    code, stdout, err = run_cli(capsys, "-q", "evaluate", str(run_dir), "--seeds", "2", "--out", str(run_dir / "ev"))
+    assert code == 0, err
+    line = stdout.splitlines()[0]
+    assert re.search(r"test accuracy \d+\.\d ± \d+\.\d% \(2 seeds, textcnn, replay", line), line
+    curves = json.loads((run_dir / "ev" / "curves.json").read_text())
+    assert curves["seeds"] == [0, 1] and curves["meta"]["mode"] == "replay"
+    table = pd.read_csv(run_dir / "ev" / "curves.csv")
+    assert list(table.columns) == ["label", "seed", "epoch", "val_acc", "test_acc"]
+    assert len(table) == 2 * len(curves["eval_epochs"])
+    mean = 100 * np.mean([row[-1] for row in curves["test_acc"]])  # one evaluated epoch: the selected one
+    assert f"{mean:.1f} ±" in line
+
+
+def test_evaluate_refuses_another_split(run_dir, capsys):
+    code, _, err = run_cli(capsys, "evaluate", str(run_dir), "--data-seed", "3")
+    assert code == 2
+    assert_one_error(err)
+    assert "fingerprint" in err
+
+
+def test_decode_prints_words_and_writes_a_shaded_page(run_dir, capsys):
+    page_path = run_dir / "decoded.html"
+    code, stdout, err = run_cli(capsys, "decode", str(run_dir), "--top-k", "3", "--html", str(page_path))
+    assert code == 0, err
+    assert stdout.startswith("[0] ") and "distinctive" in stdout
+    page = parse(page_path.read_text(encoding="utf-8"))
+    assert page.headings[1:] == ["Decoded samples", "Per class: decoded vs distinctive real words"]
+    assert page_path.read_text(encoding="utf-8").count('class="td-sample"') == 6
+    assert [row[0] for row in page.tables[0][1:]] == ["0", "1", "2"]
+
+
+def test_baseline_selects_saves_and_evaluates(tmp_path, toy_files, capsys):
+    out = tmp_path / "herding"
+    code, stdout, err = run_cli(capsys, "-q", "baseline", toy_files[0], "--vectors", toy_files[1], "--kind", "herding",
+                                "--per-class", "2", "--seeds", "1", "--epochs", "2", "--out", str(out))
+    assert code == 0, err
+    assert stdout.startswith("herding: 6 training texts") and "test accuracy" in stdout
+    saved = json.loads((out / "subset.json").read_text())
+    assert len(saved["indices"]) == 6 and saved["card"]["method"] == "herding"
+    code, stdout, _ = run_cli(capsys, "-q", "evaluate", str(out), "--seeds", "1", "--epochs", "1")
+    assert code == 0 and "(1 seed, textcnn, standard" in stdout
+
+
+def test_demo_command_prints_the_table_and_writes_the_report(tmp_path, toy_files, capsys):
+    out = tmp_path / "demo"
+    code, stdout, err = run_cli(capsys, "-q", "demo", "--dataset", toy_files[0], "--vectors", toy_files[1],
+                                "--smoke", "--seeds", "1", "--out", str(out))
+    assert code == 0, err
+    lines = stdout.splitlines()
+    assert lines[0].startswith("training set") and lines[2].startswith("full data")
+    assert any(line.startswith("distilled 2/class") for line in lines)
+    assert "What the distilled samples decode to" in stdout and f"report: {out / 'report.html'}" in stdout
+    page = parse((out / "report.html").read_text(encoding="utf-8"))
+    assert plotlyjs_copies(page) == 1 and len(page.figure_ids) == 2

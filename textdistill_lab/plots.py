@@ -1,0 +1,118 @@
+"""Plain plotly figures: accuracy vs epoch (the paper's Fig. 3), accuracy vs size (Fig. 4), maps.
+
+Every builder takes plain numbers and returns a ``go.Figure``, so the same figure goes into a
+notebook, a live widget (:mod:`textdistill_lab.widgets`) or the CLI's offline HTML report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+PALETTE = qualitative.Plotly
+KIND_SYMBOLS = {"real": "circle", "random": "diamond", "distilled": "star"}
+KIND_SIZES = {"real": 5, "random": 9, "distilled": 13}
+_LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Mean accuracy per epoch over seeds, with the spread between seeds (zero for one seed)."""
+
+    epochs: tuple[int, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    @classmethod
+    def from_runs(cls, runs: Mapping[int, Mapping[int, float]]) -> Curve:
+        """``{seed: {epoch: accuracy}}`` -> mean/std per epoch, over the seeds that reached it."""
+        epochs = sorted({e for per_seed in runs.values() for e in per_seed})
+        values = [[per_seed[e] for per_seed in runs.values() if e in per_seed] for e in epochs]
+        return cls(tuple(epochs), tuple(float(np.mean(v)) for v in values), tuple(float(np.std(v)) for v in values))
+
+    @classmethod
+    def from_result(cls, result) -> Curve:
+        """From an evaluation result with ``eval_epochs`` and ``test_acc`` ``(seeds, epochs)``."""
+        acc = np.asarray(result.test_acc, dtype=float)
+        return cls(tuple(int(e) for e in result.eval_epochs), tuple(acc.mean(0)), tuple(acc.std(0)))
+
+
+def color_of(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def epoch_traces(label: str, curve: Curve, index: int) -> list[go.Scatter]:
+    """The band (mean ± std) and the line of one training set, sharing a legend entry."""
+    x, mean, std = list(curve.epochs), np.asarray(curve.mean), np.asarray(curve.std)
+    color = color_of(index)
+    band = go.Scatter(
+        x=x + x[::-1], y=list(mean + std) + list((mean - std)[::-1]), fill="toself", fillcolor=color,
+        opacity=0.15, line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=label, name=f"{label} ±1 sd",
+    )
+    line = go.Scatter(x=x, y=list(mean), mode="lines+markers", name=label, legendgroup=label,
+                      line={"color": color}, hovertemplate=f"{label}<br>epoch %{{x}}<br>accuracy %{{y:.3f}}<extra></extra>")
+    return [band, line]
+
+
+def accuracy_vs_epoch(curves: Mapping[str, Curve], *, title: str = "Test accuracy while training") -> go.Figure:
+    """The paper's Figure 3: one line per training set (full, random, distilled, ...)."""
+    fig = go.Figure()
+    for index, (label, curve) in enumerate(curves.items()):
+        fig.add_traces(epoch_traces(label, curve, index))
+    fig.update_layout(title=title, xaxis_title="epoch", yaxis_title="test accuracy", **_LAYOUT)
+    return fig
+
+
+def accuracy_vs_size(
+    sizes: Sequence[float],
+    mean: Sequence[float],
+    std: Sequence[float] | None = None,
+    *,
+    references: Mapping[str, float] | None = None,
+    random: tuple[Sequence[float], Sequence[float]] | None = None,
+    x_title: str = "distilled samples per class",
+    selected: float | None = None,
+    title: str = "Accuracy vs distilled size",
+) -> go.Figure:
+    """The paper's Figure 4: distilled accuracy per size, random subsets of the same size, and
+    horizontal reference lines (e.g. ``{"full data": 0.89}``); ``selected`` marks one size."""
+    fig = go.Figure()
+    err = None if std is None else {"type": "data", "array": list(std), "visible": True}
+    fig.add_trace(go.Scatter(x=list(sizes), y=list(mean), error_y=err, mode="lines+markers", name="distilled",
+                             line={"color": color_of(0)}))
+    if random is not None:
+        fig.add_trace(go.Scatter(x=list(random[0]), y=list(random[1]), mode="lines+markers", name="random subset",
+                                 line={"color": color_of(1), "dash": "dot"}))
+    for index, (name, value) in enumerate((references or {}).items()):
+        fig.add_hline(y=value, line={"dash": "dash", "color": color_of(index + 2)},
+                      annotation_text=f"{name} {value:.3f}", annotation_position="bottom right")
+    if selected is not None:
+        fig.add_vline(x=selected, line={"color": "#555", "width": 1})
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title="test accuracy", **_LAYOUT)
+    return fig
+
+
+def map_figure(frame: pd.DataFrame, *, title: str = "Real texts and distilled samples") -> go.Figure:
+    """Scatter of a projection table (``x, y, class, kind, text``): colour = class, marker = kind."""
+    fig = go.Figure()
+    classes = list(dict.fromkeys(frame["class"]))
+    for kind in [k for k in KIND_SYMBOLS if k in set(frame["kind"])]:
+        for index, name in enumerate(classes):
+            part = frame[(frame["kind"] == kind) & (frame["class"] == name)]
+            if part.empty:
+                continue
+            fig.add_trace(go.Scattergl(
+                x=part["x"], y=part["y"], mode="markers", name=f"{name} ({kind})", legendgroup=kind,
+                legendgrouptitle_text=kind, text=part["text"], hovertemplate="%{text}<extra>" + f"{name} · {kind}</extra>",
+                marker={"color": color_of(index), "symbol": KIND_SYMBOLS[kind], "size": KIND_SIZES[kind],
+                        "opacity": 0.45 if kind == "real" else 0.95,
+                        "line": {"width": 0 if kind == "real" else 1, "color": "#222"}},
+            ))
+    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
+                      **{**_LAYOUT, "height": 560})
+    return fig
