@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 import traceback
@@ -291,6 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except UsageError as err:
         return _fail(err, err.hint, EXIT_USAGE, debug)
+    except BrokenPipeError:  # `textdistill datasets | head`: the reader left; that is not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush from failing again
+        return 0
     except KeyboardInterrupt as err:
         hint = getattr(err, "hint", "") or (f"`{PROG} distill --resume DIR` continues from the last checkpoint"
                                             if command == "distill" else "")
