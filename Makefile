@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 book: $(STAMP)
-	TEXTDISTILL_SMOKE=$${TEXTDISTILL_SMOKE:-1} $(VENV)/bin/jupyter-book build -W -n --keep-going book/
+	TEXTDISTILL_SMOKE=$${TEXTDISTILL_SMOKE:-1} TEXTDISTILL_WIDGETS=static $(VENV)/bin/jupyter-book build -W -n --keep-going book/
 
 clean-venv:
 	rm -rf $(VENV)

@@ -25,14 +25,13 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from . import __version__
 from .baselines import EmbeddingLike, RealSubset, as_embedding
 from .data import TextDataset
-from .distill.inner import Batch, Params, replay_schedule, soft_cross_entropy, train_steps
-from .distill.validation import accuracy
+from .distill.inner import Batch, Params, replay_schedule, train_steps
+from .distill.validation import STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, accuracy, standard_epoch
 from .distilled_set import DistilledSet, check_vectors
 from .io import atomic_write_json
 from .models import embed, init_params, make_model
@@ -152,8 +151,8 @@ def evaluate(
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     epochs: int | None = None,
     mode: str = "standard",
-    batch_size: int = 64,
-    lr: float = 1e-3,
+    batch_size: int = STANDARD_BATCH_SIZE,
+    lr: float = STANDARD_LR,
     optimizer: str = "adam",
     eval_every: int = 1,
     label: str | None = None,
@@ -172,7 +171,7 @@ def evaluate(
         raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer={optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
-    epochs = epochs if epochs is not None else (30 if mode == "standard" else 1)
+    epochs = epochs if epochs is not None else (STANDARD_EPOCHS if mode == "standard" else 1)
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("eval_every", eval_every)):
         if value <= 0:
             raise ValueError(f"{name} must be positive, got {value}")
@@ -295,6 +294,7 @@ class _Examples:
         return len(self.labels)
 
     def batch(self, idx: torch.Tensor) -> Batch:
+        idx = idx.to(self.labels.device)
         x = self.data[idx] if self.data is not None else embed(self.token_ids[idx], self.matrix)
         return x, self.labels[idx]
 
@@ -344,13 +344,8 @@ class _Trainer:
         self.params = train_steps(self.model, self.params, schedule, self.lrs, create_graph=False)
 
     def _standard_epoch(self) -> None:
-        order = torch.randperm(len(self.examples), generator=self.generator)
-        for start in range(0, len(order), self.batch_size):
-            x, y = self.examples.batch(order[start : start + self.batch_size].to(self.examples.labels.device))
-            loss = soft_cross_entropy(functional_call(self.model, self.params, (x,)), y)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
+        standard_epoch(self.model, self.params, self.optimizer, self.examples.batch, len(self.examples),
+                       self.batch_size, self.generator)
 
 
 def _check_compatible(

@@ -35,7 +35,7 @@ from .hypergrad import hypergradient
 from .inner import replay_schedule
 from .memory import check_memory, estimate_peak_bytes
 from .synthetic import DistillContext, SyntheticSet, initial_data
-from .validation import replay_accuracy
+from .validation import replay_accuracy, standard_accuracy
 
 log = logging.getLogger(__name__)
 
@@ -278,13 +278,18 @@ class Distiller:
     # -- validation, faults, results ---------------------------------------------------------------
 
     def _validate(self, state: TrainState) -> TrainState:
-        """Score the current synthetic set (== ``state.synthetic``) and keep it if it is the best so far."""
+        """Score the current synthetic set (== ``state.synthetic``) and keep it if it is the best so far.
+
+        A bptt set is scored by replaying its learned steps and rates; a matching set has no rates,
+        so it is scored by standard training on it (as ``evaluate(mode="standard")`` will use it).
+        """
         cfg, ctx = self.config, self._ctx
-        acc = replay_accuracy(
-            ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), ctx.synthetic.lrs(), self._val_inits,
-            steps=cfg.steps, epochs=cfg.epochs, mode=cfg.inner_mode,
-            token_ids=self._val_ids, targets=self._val_labels, embedding=ctx.embedding,
-        )
+        real = dict(token_ids=self._val_ids, targets=self._val_labels, embedding=ctx.embedding)
+        if cfg.method == "bptt":
+            acc = replay_accuracy(ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), ctx.synthetic.lrs(),
+                                  self._val_inits, steps=cfg.steps, epochs=cfg.epochs, mode=cfg.inner_mode, **real)
+        else:
+            acc = standard_accuracy(ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), self._val_inits, **real)
         if acc > state.best_val_acc:
             state.best, state.best_val_acc, state.best_step = state.synthetic, acc, state.step
         info = {"step": state.step, "val_acc": acc, "best_val_acc": state.best_val_acc, "best_step": state.best_step}
