@@ -1,0 +1,88 @@
+"""Rebuild notebooks/*.ipynb from their jupytext .py sources, without outputs.
+
+The .py files are the source of truth. This script also points every notebook's Colab and Binder
+badges, and the Colab install line, at the repository named in book/_config.yml, so changing the
+repository URL is one edit there plus one run of this script.
+
+    python scripts/sync_notebooks.py          # rewrite URLs in the .py files, regenerate .ipynb
+    python scripts/sync_notebooks.py --check  # exit 1 (and say which) if anything is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+# The three places a notebook names the repository: Colab badge, Binder badge, Colab install line.
+REPO_REFERENCES = (
+    re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/"),
+    re.compile(r"mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/[\w.-]+\?"),
+    re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+\""),
+)
+
+
+def repository() -> tuple[str, str, str]:
+    """(org, repo, branch) from book/_config.yml."""
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
+    url = config["repository"]["url"].rstrip("/")
+    match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+)", url)
+    if not match:
+        raise SystemExit(f"book/_config.yml repository.url must be https://github.com/ORG/REPO, got {url!r}")
+    return match[1], match[2], config["repository"].get("branch", "main")
+
+
+def with_repository(text: str, org: str, repo: str, branch: str) -> str:
+    """``text`` with every Colab/Binder/install reference pointing at ``org/repo`` on ``branch``."""
+    text = REPO_REFERENCES[0].sub(f"colab.research.google.com/github/{org}/{repo}/blob/{branch}/", text)
+    text = REPO_REFERENCES[1].sub(f"mybinder.org/v2/gh/{org}/{repo}/{branch}?", text)
+    return REPO_REFERENCES[2].sub(f'git+https://github.com/{org}/{repo}"', text)
+
+
+def sources() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+
+
+def expected_ipynb(source: Path) -> str:
+    """The .ipynb text for ``source``: no outputs (the .py has none), cell ids numbered so reruns are no-ops."""
+    notebook = jupytext.read(source)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index:03d}"
+    return jupytext.writes(notebook, fmt="ipynb")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report what is out of date, change nothing")
+    args = parser.parse_args(argv)
+    org, repo, branch = repository()
+    stale = []
+    for source in sources():
+        text = source.read_text()
+        fixed = with_repository(text, org, repo, branch)
+        if fixed != text:
+            stale.append(f"{source.name}: repository URLs differ from book/_config.yml")
+            if not args.check:
+                source.write_text(fixed)
+        target = source.with_suffix(".ipynb")
+        ipynb = expected_ipynb(source)
+        if not target.exists() or target.read_text() != ipynb:
+            stale.append(f"{target.name}: differs from {source.name}")
+            if not args.check:
+                target.write_text(ipynb)
+    if args.check and stale:
+        print("out of date (run python scripts/sync_notebooks.py):\n  " + "\n  ".join(stale))
+        return 1
+    for line in stale:
+        print("updated", line.split(":")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The Jupyter Book builds with zero warnings, and its plotly figures render in a real browser.
+
+The build runs in a temporary copy of book/ and notebooks/ (smoke mode, offline), so the test never
+writes into the repository; screenshots of every chapter go to test-artifacts/book/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "book"
+BUILD_TIMEOUT_S = 1200
+
+pytestmark = pytest.mark.slow
+
+
+def chapters() -> list[str]:
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    return [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("notebooks/")]
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Build a copy of the book; return the HTML folder and the build log."""
+    work = tmp_path_factory.mktemp("book")
+    ignore = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__")
+    shutil.copytree(ROOT / "book", work / "book", symlinks=True, ignore=ignore)
+    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=ignore)
+    env = {**os.environ, "TEXTDISTILL_SMOKE": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "--keep-going", str(work / "book")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, f"jupyter-book build failed (exit {done.returncode}):\n{log[-6000:]}"
+    return work / "book" / "_build" / "html", log
+
+
+def test_builds_with_zero_warnings(built_book: tuple[Path, str]) -> None:
+    html, log = built_book
+    assert "build succeeded." in log
+    # Sphinx prints "path:line: WARNING: message"; kernels' own stderr lines ("[IPKernelApp] WARNING |") are not build warnings.
+    warnings = [line for line in log.splitlines() if re.search(r": WARNING: ", line)]
+    assert not warnings, f"the build warned: {warnings[:5]}"
+    for chapter in chapters():
+        assert (html / f"{chapter}.html").exists(), f"chapter page {chapter}.html was not written"
+    assert (html / "intro.html").exists() and (html / "references.html").exists()
+
+
+def test_references_page_lists_the_papers(built_book: tuple[Path, str]) -> None:
+    text = (built_book[0] / "references.html").read_text()
+    for fragment in ("Data distillation for text classification", "Dataset distillation",
+                     "Distilling the knowledge in a neural network", "Dataset condensation with distribution matching"):
+        assert fragment.lower() in text.lower(), f"references page lacks {fragment!r}"
+
+
+def test_launch_buttons_point_at_the_paired_notebooks(built_book: tuple[Path, str]) -> None:
+    repo = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())["repository"]
+    slug, branch = repo["url"].removeprefix("https://github.com/"), repo["branch"]
+    for chapter in chapters():
+        page = (built_book[0] / f"{chapter}.html").read_text()
+        colab = f"https://colab.research.google.com/github/{slug}/blob/{branch}/{chapter}.ipynb"
+        binder = f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/{chapter}.ipynb"
+        assert colab in page, f"{chapter}: no Colab launch link {colab}"
+        assert binder in page, f"{chapter}: no Binder launch link {binder}"
+
+
+def test_no_widget_snapshots_in_static_pages(built_book: tuple[Path, str]) -> None:
+    # A widget view saved into a static page shows as an empty box: figures must be plain plotly HTML.
+    for chapter in chapters():
+        page = (built_book[0] / f"{chapter}.html").read_text()
+        assert "application/vnd.jupyter.widget-view+json" not in page, f"{chapter}: contains a widget snapshot"
+        assert len(re.findall(r'class="plotly-graph-div"', page)) >= 1, f"{chapter}: no plotly figure on the page"
+
+
+@pytest.fixture(scope="module")
+def server(built_book: tuple[Path, str]) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(built_book[0]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest output readable
+        pass
+
+
+@pytest.mark.browser
+def test_plotly_figures_render_in_chromium(server: str) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser check")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for chapter in chapters():
+                page.goto(f"{server}/{chapter}.html", wait_until="load")
+                figures = page.locator(".plotly-graph-div")
+                count = figures.count()
+                assert count >= 1, f"{chapter}: no plotly figure"
+                # Every figure div must have been drawn by plotly.js (it adds the .main-svg layers).
+                try:
+                    page.wait_for_function(
+                        "() => [...document.querySelectorAll('.plotly-graph-div')].every(d => d.querySelector('.main-svg'))",
+                        timeout=30_000,
+                    )
+                except sync_api.TimeoutError:
+                    page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}-FAILED.png"))
+                    pytest.fail(f"{chapter}: plotly.js did not draw every figure within 30 s")
+                drawn = page.locator(".plotly-graph-div .main-svg").count()
+                assert drawn >= count, f"{chapter}: {count} figures but only {drawn} drawn"
+                figures.first.scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}.png"))
+        finally:
+            browser.close()

@@ -1,0 +1,115 @@
+"""The teaching notebooks: pairs in sync, committed without outputs, well-formed, and they run.
+
+Each notebook is a jupytext pair in notebooks/: the percent-format .py is the source, the .ipynb
+is what Colab opens. Execution runs in smoke mode (TEXTDISTILL_SMOKE=1: same code, tiny sizes),
+offline, in a temporary working directory so nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+NAMES = [p.stem for p in SOURCES]
+SMOKE_LINE = 'SMOKE = os.environ.get("TEXTDISTILL_SMOKE") == "1"'
+# Smoke runs of all notebooks together must stay well under CI's 10-minute budget.
+CELL_TIMEOUT_S = 300
+
+
+def toc_chapters() -> list[str]:
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    files = [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+    return [f.split("/", 1)[1] for f in files if f.startswith("notebooks/")]
+
+
+def repository() -> tuple[str, str]:
+    repo = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())["repository"]
+    return repo["url"].rstrip("/").removeprefix("https://github.com/"), repo.get("branch", "main")
+
+
+def cells(path: Path) -> list[tuple[str, str]]:
+    return [(c.cell_type, c.source) for c in jupytext.read(path).cells]
+
+
+def test_eight_notebooks_all_in_the_book() -> None:
+    assert len(NAMES) == 8, f"expected the eight chapters in notebooks/, found {NAMES}"
+    assert toc_chapters() == NAMES, "book/_toc.yml must list every notebook, in order"
+    strays = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p.stem not in NAMES)
+    assert not strays, f"{strays} have no .py source; create it with jupytext or delete them"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pair_in_sync(name: str) -> None:
+    ipynb = NOTEBOOKS / f"{name}.ipynb"
+    assert ipynb.exists(), f"{ipynb.name} missing: run python scripts/sync_notebooks.py"
+    py_cells, nb_cells = cells(NOTEBOOKS / f"{name}.py"), cells(ipynb)
+    assert len(py_cells) == len(nb_cells), f"{name}: {len(py_cells)} cells in .py, {len(nb_cells)} in .ipynb; run python scripts/sync_notebooks.py"
+    for index, (a, b) in enumerate(zip(py_cells, nb_cells)):
+        assert a == b, f"{name}: cell {index} differs between .py and .ipynb; run python scripts/sync_notebooks.py"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ipynb_committed_without_outputs(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{name}.ipynb has outputs in cells {dirty}; regenerate it with python scripts/sync_notebooks.py"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_header_badges_and_setup(name: str) -> None:
+    nb = jupytext.read(NOTEBOOKS / f"{name}.py")
+    header = nb.cells[0].source
+    for section in ("**What you will learn**", "**Prerequisites**", "**Run time**"):
+        assert section in header, f"{name}: the first cell must contain {section}"
+    assert "TBD" not in header, f"{name}: put the measured run times in the header"
+    assert re.search(r"\*\*Run time\*\*.*\d.*CPU", header, re.S), f"{name}: state the measured CPU run time"
+    slug, branch = repository()
+    colab = f"https://colab.research.google.com/github/{slug}/blob/{branch}/notebooks/{name}.ipynb"
+    binder = f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/notebooks/{name}.ipynb"
+    assert colab in header, f"{name}: Colab badge must link {colab} (python scripts/sync_notebooks.py fixes it)"
+    assert binder in header, f"{name}: Binder badge must link {binder} (python scripts/sync_notebooks.py fixes it)"
+    setup = next(c.source for c in nb.cells if c.cell_type == "code")
+    assert SMOKE_LINE in setup, f"{name}: the first code cell must define {SMOKE_LINE}"
+    install = [line for line in setup.splitlines() if "pip" in line and "install" in line]
+    assert install, f"{name}: the set-up cell must install the package on Colab"
+    assert "if IN_COLAB:" in setup and setup.index("if IN_COLAB:") < setup.index(install[0]), (
+        f"{name}: pip install must run only on Colab (inside `if IN_COLAB:`)"
+    )
+    assert f"git+https://github.com/{slug}" in install[0], f"{name}: Colab must install from {slug}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercises_with_folded_solutions(name: str) -> None:
+    markdown = "\n".join(c.source for c in jupytext.read(NOTEBOOKS / f"{name}.py").cells if c.cell_type == "markdown")
+    exercises = re.findall(r"\*\*Exercise \d+\.\*\*", markdown)
+    solutions = re.findall(r"<details><summary>Solution</summary>", markdown)
+    assert 2 <= len(exercises) <= 4, f"{name}: {len(exercises)} exercises; each chapter ends with 2-4"
+    assert len(solutions) == len(exercises), f"{name}: {len(exercises)} exercises but {len(solutions)} folded solutions"
+    assert markdown.count("</details>") == len(solutions), f"{name}: unbalanced <details> blocks"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_executes_in_smoke_mode(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The kernel inherits this environment: smoke sizes, static figures, no network for Hugging Face.
+    monkeypatch.setenv("TEXTDISTILL_SMOKE", "1")
+    monkeypatch.setenv("TEXTDISTILL_WIDGETS", "static")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    nb = jupytext.read(NOTEBOOKS / f"{name}.py")
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()  # raises CellExecutionError, with the failing cell and traceback, on any error
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code_cells), f"{name}: some code cells did not run"
+    errors = [o for c in code_cells for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{name}: cells raised {[e.ename for e in errors]}"
