@@ -50,7 +50,7 @@ PROTOCOLS = ("fixed", "random")
 class Budget:
     """How much compute one dataset gets; chosen so the whole benchmark fits 45 min on 2 cores."""
 
-    outer_steps: int = 300  # per distillation run (4 runs per dataset); 300 is DistillConfig's default
+    outer_steps: int = DistillConfig.outer_steps  # per distillation run (4 runs per dataset)
     full_epochs: int = 8
     full_batch: int = 64
     small_epochs: int = 30  # standard-mode epochs for the small training sets
@@ -64,8 +64,8 @@ BUDGETS = {
     "mr": Budget(full_epochs=4, full_batch=128),
     "sms-spam": Budget(full_epochs=5),
     "bbc-news": Budget(full_epochs=10, full_batch=32, max_len=50),
-    "health-tweets": Budget(outer_steps=100, full_epochs=2, full_batch=256, eval_every=3),
-    "wordnet-topics": Budget(outer_steps=100, full_epochs=3, full_batch=256, eval_every=2),
+    "health-tweets": Budget(outer_steps=200, full_epochs=2, full_batch=256, eval_every=3),
+    "wordnet-topics": Budget(outer_steps=200, full_epochs=3, full_batch=256, eval_every=2),
 }
 QUICK = dict(outer_steps=20, full_epochs=2, small_epochs=10, seeds=2)
 

@@ -152,3 +152,16 @@ def test_compare_classes_reports_shared_words(toy_dataset, toy_vectors):
     assert table["class"].tolist() == toy_dataset.class_names
     assert (table["overlap"] >= 3).all()
     assert "game" in table.loc[0, "shared"].split()
+
+
+def test_class_words_can_drop_punctuation(toy_dataset, toy_vectors):
+    """Questions decode to "?" often; the per-class summary keeps only tokens with a letter or digit."""
+    question = np.full(toy_vectors.dim, -1.0, dtype=np.float32)
+    vectors = WordVectors("toy+?", [*toy_vectors.words, "?"], np.vstack([toy_vectors.matrix, question]))
+    distilled = toy_distilled(toy_dataset, toy_vectors)
+    data = distilled.data.clone()
+    data[:, 1] = torch.tensor(question)  # every sample's second position is "?"
+    decoded = decode(DistilledSet(data, distilled.labels, distilled.class_names), vectors)
+    assert "?" in set(class_words(decoded, top=3)["word"])
+    kept = class_words(decoded, top=3, words_only=True)
+    assert "?" not in set(kept["word"]) and (kept.groupby("class").size() == 3).all()

@@ -350,10 +350,13 @@ def _new_best(key: torch.Tensor, floor: torch.Tensor, *, first: bool) -> tuple[t
 # Per-class summaries: what the distilled samples of a class "say", beside what its real texts say
 
 
-def class_words(decoded: Decoded, *, top: int = 10, by: str = "count", skip: Iterable[str] = ()) -> pd.DataFrame:
+def class_words(
+    decoded: Decoded, *, top: int = 10, by: str = "count", skip: Iterable[str] = (), words_only: bool = False
+) -> pd.DataFrame:
     """Per class, the best words its samples decode to: most ``count`` (positions) or ``strength``.
 
     Only non-padding positions count; ``strength`` sums their cosine, so confident words rank first.
+    ``words_only`` drops tokens without a letter or digit ("?" decodes often in questions and says little).
     Columns: class, word, count, strength, mean_cosine.
     """
     if decoded.labels is None:
@@ -366,6 +369,8 @@ def class_words(decoded: Decoded, *, top: int = 10, by: str = "count", skip: Ite
         "cosine": decoded.cosine[:, :, 0].reshape(-1),
     })[~decoded.padding.reshape(-1)]
     frame = frame[~frame["word"].isin(set(skip))]
+    if words_only:
+        frame = frame[[bool(_WORDLIKE.search(w)) for w in frame["word"]]]
     table = (frame.groupby(["class", "word"], sort=False)["cosine"].agg(count="size", strength="sum")
              .reset_index())
     table["mean_cosine"] = table["strength"] / table["count"]
@@ -413,7 +418,7 @@ def compare_classes(decoded: Decoded, dataset, *, top: int = 10, exclude_stop_wo
     The table a teacher shows first: did the distilled samples of a class "learn the topic"?
     """
     skip = _stop_words() if exclude_stop_words else frozenset()
-    decoded_words = class_words(decoded, top=top, skip=skip).groupby("class", sort=False)["word"].apply(list)
+    decoded_words = class_words(decoded, top=top, skip=skip, words_only=exclude_stop_words).groupby("class", sort=False)["word"].apply(list)
     real_words = distinctive_words(dataset, top=top, exclude_stop_words=exclude_stop_words)
     real_words = real_words.groupby("class", sort=False)["word"].apply(list)
     rows = []
