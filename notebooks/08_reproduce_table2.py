@@ -57,7 +57,9 @@ import torch
 from IPython.display import Markdown, display
 
 from textdistill_lab.data.hub import hub_offline_reason
-from textdistill_lab.reproduce import BENCHMARKS, FULL_BUDGET, SMOKE_BUDGET, plan, run_experiment
+from textdistill_lab.compare import FULL_BUDGET, SMOKE_BUDGET
+from textdistill_lab.paper import BENCHMARKS
+from textdistill_lab.reproduce import plan, run_experiment
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 offline_reason = "smoke mode" if SMOKE else hub_offline_reason()

@@ -59,8 +59,8 @@ def test_distill_help_lists_every_config_field(capsys):
         cli.main(["distill", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     for field in dataclasses.fields(DistillConfig):
-        assert field.name in cli._CONFIG_HELP, f"DistillConfig.{field.name} needs a help text in cli._CONFIG_HELP"
-        flag = cli._OPTION_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
+        assert field.name in cli.CONFIG_HELP, f"DistillConfig.{field.name} needs a help text in cli.CONFIG_HELP"
+        flag = cli.option_flag(field.name)
         assert flag in out, f"DistillConfig.{field.name} has no `distill` option"
     assert f"(default: {DistillConfig().outer_steps})" in out  # the default comes from DistillConfig itself
     assert "--resume DIR" in out and "--max-memory" in out
@@ -142,7 +142,7 @@ def test_runtime_failures_exit_1_without_traceback(capsys, monkeypatch, error, f
     def fail(args):
         raise error
 
-    monkeypatch.setattr(cli, "_cmd_datasets", fail)
+    monkeypatch.setattr(cli.commands, "cmd_datasets", fail)
     code, _, err = run_cli(capsys, "datasets")
     assert code == 1
     assert_one_error(err)
@@ -154,7 +154,7 @@ def test_interrupt_exits_130_and_says_how_to_resume(capsys, monkeypatch):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_cmd_distill", interrupted)
+    monkeypatch.setattr(cli.commands, "cmd_distill", interrupted)
     code, _, err = run_cli(capsys, "distill", "trec")
     assert code == 130
     assert_one_error(err)

@@ -22,7 +22,7 @@ STEPS = {"gradient-matching": gradient_matching, "distribution-matching": distri
 
 def make_context(dataset, vectors, *, per_class=2, whole_classes=False, **overrides) -> DistillContext:
     """A context over the toy data; ``whole_classes``: the synthetic set *is* the training set."""
-    config = DistillConfig(**{"per_class": per_class, "steps": 2, "match_net_steps": 2, "real_batch": 10_000, **overrides})
+    config = DistillConfig(**{"per_class": per_class, "steps": 2, "match_rounds": 2, "match_net_steps": 2, "real_batch": 10_000, **overrides})
     matrix = as_embedding(vectors, dataset)
     ids, labels = torch.as_tensor(dataset.train.token_ids), torch.as_tensor(dataset.train.labels)
     generator = torch.Generator().manual_seed(0)
@@ -76,7 +76,7 @@ def test_gradient_matching_trains_the_network_between_rounds(toy_dataset, toy_ve
     moving = make_context(toy_dataset, toy_vectors, protocol="fixed", match_net_lr=0.5)
     theta = init_params("textcnn", 16, 3, seed=0)
     frozen.fixed_params, moving.fixed_params = theta, theta
-    one_round = make_context(toy_dataset, toy_vectors, protocol="fixed", steps=1)
+    one_round = make_context(toy_dataset, toy_vectors, protocol="fixed", match_rounds=1)
     one_round.fixed_params = theta
     first = float(gradient_matching(one_round, 0))
     assert float(gradient_matching(frozen, 0)) == pytest.approx(first, abs=1e-3)
@@ -135,3 +135,19 @@ def test_matching_from_noise_beats_every_random_subset(mixed_dataset, toy_vector
     start, _ = initial_data("noise", ids, labels, as_embedding(toy_vectors, mixed_dataset), 3, 1, torch.Generator().manual_seed(0))
     assert (distilled.data - start).abs().max() > 0.1
     assert evaluate(distilled, mixed_dataset, toy_vectors, **EVAL).mean > best_random_subset + 0.1
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_gradient_matching_matches_each_class_once_per_round(toy_dataset, toy_vectors, monkeypatch, rounds):
+    import textdistill_lab.distill.matching as matching
+
+    calls = []
+    real_distance = matching._gradient_distance
+    monkeypatch.setattr(matching, "_gradient_distance", lambda *a: calls.append(a[-1]) or real_distance(*a))
+    gradient_matching(make_context(toy_dataset, toy_vectors, match_rounds=rounds), 0)
+    assert calls == list(range(3)) * rounds
+
+
+def test_match_rounds_must_be_positive():
+    with pytest.raises(ValueError, match="match_rounds must be positive"):
+        DistillConfig(match_rounds=0)

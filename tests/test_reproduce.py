@@ -13,7 +13,9 @@ import pytest
 from test_report import PageParser, parse, plotlyjs_copies, trace_names
 from textdistill_lab import cli, reproduce
 from textdistill_lab.data.registry import DATASETS
-from textdistill_lab.reproduce import ANALOGUES, BENCHMARKS, Job, analogue_banner, benchmark, plan, table2_cells
+from textdistill_lab.compare import SMOKE_BUDGET
+from textdistill_lab.paper import ANALOGUES, BENCHMARKS, PAPER_VECTORS, analogue_banner, benchmark
+from textdistill_lab.reproduce import Job, plan, table2_cells
 
 
 def test_paper_sizes_are_a_tenth_of_a_percent_and_a_hundredth_for_amazon():
@@ -52,7 +54,7 @@ def test_analogues_agree_with_the_data_registry_and_the_banner_names_them():
 def test_plan_online_uses_the_paper_sizes_offline_the_given_size():
     online = plan(datasets=None, online=True, per_class=10, vectors=None, offline_available=["trec"])
     assert [j.dataset for j in online] == [b.name for b in BENCHMARKS]
-    assert online[0] == Job("ag_news", benchmark("ag_news"), 30, reproduce.PAPER_VECTORS)
+    assert online[0] == Job("ag_news", benchmark("ag_news"), 30, PAPER_VECTORS)
     offline = plan(datasets=None, online=False, per_class=7, vectors=None, offline_available=["trec", "mr"])
     assert offline == [Job("trec", benchmark("ag_news"), 7, "glove-6b-50d"),
                        Job("mr", benchmark("yelp_polarity"), 7, "glove-6b-50d")]
@@ -170,7 +172,7 @@ def toy_files(tmp_path, monkeypatch):
 def test_sizes_experiment_gives_one_row_per_size(toy_files, tmp_path):
     name, vectors = toy_files
     jobs = plan(datasets=[name], online=False, per_class=10, vectors=vectors, offline_available=[])
-    result = reproduce.run_experiment("sizes", jobs, online=False, seeds=1, budget=reproduce.SMOKE_BUDGET,
+    result = reproduce.run_experiment("sizes", jobs, online=False, seeds=1, budget=SMOKE_BUDGET,
                                       sizes=(1, 2), device="cpu")
     assert [(r["per_class"], r["samples"]) for r in result.rows] == [(1, 3), (2, 6)]
     assert result.columns == list(reproduce.SIZES_COLUMNS)
@@ -185,11 +187,11 @@ def test_sizes_experiment_gives_one_row_per_size(toy_files, tmp_path):
 def test_epochs_experiment_keeps_every_curve(toy_files):
     name, vectors = toy_files
     jobs = plan(datasets=[name], online=False, per_class=2, vectors=vectors, offline_available=[])
-    result = reproduce.run_experiment("epochs", jobs, online=False, seeds=2, budget=reproduce.SMOKE_BUDGET, device="cpu")
+    result = reproduce.run_experiment("epochs", jobs, online=False, seeds=2, budget=SMOKE_BUDGET, device="cpu")
     (comparison,) = result.comparisons.values()
     full, random, distilled = comparison.results
-    assert full.test_acc.shape == (2, reproduce.SMOKE_BUDGET.full_epochs)
-    assert random.test_acc.shape == (2, reproduce.SMOKE_BUDGET.subset_epochs)
+    assert full.test_acc.shape == (2, SMOKE_BUDGET.full_epochs)
+    assert random.test_acc.shape == (2, SMOKE_BUDGET.subset_epochs)
     saved = result.to_json()
     assert [c["label"] for c in next(iter(saved["curves"].values()))] == ["full data", "random 2/class", "distilled 2/class"]
     with pytest.raises(ValueError, match="unknown experiment"):

@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .compare import FULL_BUDGET, SMOKE_BUDGET, Budget, Comparison, compare_sets
 from .data import TextDataset, load_dataset
 from .decode import Decoded, compare_classes, decode
 from .io import atomic_write_json
 from .plots import Curve, accuracy_vs_epoch
 from .project import Projection, project
 from .report import Section, Table, write_report
-from .reproduce import FULL_BUDGET, SMOKE_BUDGET, Budget, Comparison, compare_sets
 from .vectors import WordVectors
 from .vectors_sources import load_vectors
 

