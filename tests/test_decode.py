@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from conftest import TOPICS
-from textdistill_lab.decode import class_words, compare_classes, decode, distinctive_words
+from textdistill_lab.class_summary import class_words, compare_classes, distinctive_words
+from textdistill_lab.decode import decode
 from textdistill_lab.distilled_set import DistilledSet
 from textdistill_lab.vectors import WordVectors
 

@@ -11,7 +11,8 @@ from .baselines import RealSubset, full_data, herding, kcenter, random_subset  #
 from .data import (  # noqa: E402
     DataError, DatasetInfo, NeedsInternetError, TextDataset, build_dataset, list_datasets, load_dataset,
 )
-from .decode import Decoded, class_words, compare_classes, decode, distinctive_words  # noqa: E402
+from .class_summary import class_words, compare_classes, distinctive_words  # noqa: E402
+from .decode import Decoded, decode  # noqa: E402
 from .distill import (  # noqa: E402
     Callback, CheckpointError, DistillConfig, DistillInterrupted, DistillMemoryError, Distiller, DivergenceError,
 )

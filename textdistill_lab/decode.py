@@ -34,7 +34,7 @@ _ROW_BLOCK = 256  # query rows per score block: a bf16 block of 256 x 32768 word
 _GROUP = 16  # bf16 pass: words per group whose maximum is kept
 _GROUPS_KEPT = 24  # groups kept per row: 384 candidate words re-ranked in fp32
 _BF16_EPS = 4 * 2.0**-8  # bound on |bf16 cosine - exact cosine| for unit vectors (3u + u^2 < 4u)
-_WORDLIKE = re.compile(r"[a-z0-9]", re.IGNORECASE)
+WORDLIKE = re.compile(r"[a-z0-9]", re.IGNORECASE)  # a token with a letter or digit: a word, not punctuation
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def as_float_tensor(data: torch.Tensor | np.ndarray) -> torch.Tensor:
 def _candidates(vectors: WordVectors, vocabulary, exclude_stop_words: bool, exclude: set[str]) -> np.ndarray:
     """Row indices into ``vectors.matrix`` of the words that may be decoded to."""
     if exclude_stop_words:
-        exclude = exclude | _stop_words()
+        exclude = exclude | stop_words()
     if vocabulary is None:
         if not exclude and not exclude_stop_words:
             return np.arange(len(vectors), dtype=np.int64)
@@ -227,7 +227,7 @@ def _candidates(vectors: WordVectors, vocabulary, exclude_stop_words: bool, excl
     else:
         pool = ((vectors.index_of(w), w) for w in dict.fromkeys(vocabulary))
     keep = [i for i, w in pool if i is not None and w not in exclude
-            and (not exclude_stop_words or _WORDLIKE.search(w))]
+            and (not exclude_stop_words or WORDLIKE.search(w))]
     if not keep:
         raise ValueError(
             f"no candidate words left: none of the vocabulary is in vectors {vectors.name!r} "
@@ -346,91 +346,8 @@ def _new_best(key: torch.Tensor, floor: torch.Tensor, *, first: bool) -> tuple[t
     return values, columns
 
 
-# ----------------------------------------------------------------------------------------------
-# Per-class summaries: what the distilled samples of a class "say", beside what its real texts say
-
-
-def class_words(
-    decoded: Decoded, *, top: int = 10, by: str = "count", skip: Iterable[str] = (), words_only: bool = False
-) -> pd.DataFrame:
-    """Per class, the best words its samples decode to: most ``count`` (positions) or ``strength``.
-
-    Only non-padding positions count; ``strength`` sums their cosine, so confident words rank first.
-    ``words_only`` drops tokens without a letter or digit ("?" decodes often in questions and says little).
-    Columns: class, word, count, strength, mean_cosine.
-    """
-    if decoded.labels is None:
-        raise ValueError("decoded samples carry no labels; decode a DistilledSet or pass labels=")
-    if by not in ("count", "strength"):
-        raise ValueError(f"by must be 'count' or 'strength', got {by!r}")
-    frame = pd.DataFrame({
-        "class": np.repeat([decoded.class_of(i) for i in range(decoded.num_samples)], decoded.indices.shape[1]),
-        "word": np.asarray(decoded.words, dtype=object)[decoded.indices[:, :, 0].reshape(-1)],
-        "cosine": decoded.cosine[:, :, 0].reshape(-1),
-    })[~decoded.padding.reshape(-1)]
-    frame = frame[~frame["word"].isin(set(skip))]
-    if words_only:
-        frame = frame[[bool(_WORDLIKE.search(w)) for w in frame["word"]]]
-    table = (frame.groupby(["class", "word"], sort=False)["cosine"].agg(count="size", strength="sum")
-             .reset_index())
-    table["mean_cosine"] = table["strength"] / table["count"]
-    order = ["count", "strength"] if by == "count" else ["strength", "count"]
-    table = table.sort_values(["class", *order, "word"], ascending=[True, False, False, True], kind="stable")
-    return table.groupby("class", sort=False).head(top).reset_index(drop=True)
-
-
-def distinctive_words(
-    dataset, *, top: int = 10, prior: float = 1000.0, exclude_stop_words: bool = True
-) -> pd.DataFrame:
-    """Per class, the real training words most over-represented in it, by log-odds with a prior.
-
-    Monroe et al. (2008), "Fightin' Words": log-odds ratio of a word in one class against all other
-    classes, smoothed by an informative Dirichlet prior (``prior`` pseudo-words spread by overall
-    frequency) and divided by its standard error, so rare words do not win by chance.
-    Columns: class, word, z, count.
-    """
-    ids = dataset.train.token_ids
-    num_words = len(dataset.vocab)
-    counts = np.zeros((dataset.num_classes, num_words))
-    for c in range(dataset.num_classes):
-        counts[c] = np.bincount(ids[dataset.train.labels == c].reshape(-1), minlength=num_words)
-    counts[:, :2] = 0  # padding and unknown say nothing about a class
-    total = counts.sum(0)
-    alpha = prior * total / max(total.sum(), 1.0)
-    rows = []
-    skip = _stop_words() if exclude_stop_words else frozenset()
-    allowed = np.flatnonzero([w not in skip and bool(_WORDLIKE.search(w)) for w in dataset.vocab] & (total > 0))
-    alpha = alpha[allowed]
-    for c, name in enumerate(dataset.class_names):
-        y_in, y_out = counts[c, allowed], total[allowed] - counts[c, allowed]
-        n_in, n_out = counts[c].sum(), total.sum() - counts[c].sum()
-        delta = (np.log((y_in + alpha) / (n_in + prior - y_in - alpha))
-                 - np.log((y_out + alpha) / (n_out + prior - y_out - alpha)))
-        z = delta / np.sqrt(1.0 / (y_in + alpha) + 1.0 / (y_out + alpha))
-        for j in np.argsort(-z, kind="stable")[:top]:
-            rows.append({"class": name, "word": dataset.vocab[allowed[j]], "z": float(z[j]), "count": int(y_in[j])})
-    return pd.DataFrame(rows, columns=["class", "word", "z", "count"])
-
-
-def compare_classes(decoded: Decoded, dataset, *, top: int = 10, exclude_stop_words: bool = True) -> pd.DataFrame:
-    """One row per class: decoded words beside distinctive real words, and the words they share.
-
-    The table a teacher shows first: did the distilled samples of a class "learn the topic"?
-    """
-    skip = _stop_words() if exclude_stop_words else frozenset()
-    decoded_words = class_words(decoded, top=top, skip=skip, words_only=exclude_stop_words).groupby("class", sort=False)["word"].apply(list)
-    real_words = distinctive_words(dataset, top=top, exclude_stop_words=exclude_stop_words)
-    real_words = real_words.groupby("class", sort=False)["word"].apply(list)
-    rows = []
-    for name in dataset.class_names:
-        mine, real = decoded_words.get(name, []), real_words.get(name, [])
-        shared = [w for w in mine if w in set(real)]
-        rows.append({"class": name, "decoded": " ".join(mine), "distinctive": " ".join(real),
-                     "shared": " ".join(shared), "overlap": len(shared)})
-    return pd.DataFrame(rows)
-
-
-def _stop_words() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
+    """English stop words (scikit-learn's list): frequent in every class, so they say little about one."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)

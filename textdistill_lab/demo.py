@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from .compare import FULL_BUDGET, SMOKE_BUDGET, Budget, Comparison, compare_sets
 from .data import TextDataset, load_dataset
-from .decode import Decoded, compare_classes, decode
+from .class_summary import compare_classes
+from .decode import Decoded, decode
 from .io import atomic_write_json
 from .plots import Curve, accuracy_vs_epoch
 from .project import Projection, project
