@@ -6,7 +6,7 @@ the peak resident memory of its waited-for children (``RUSAGE_CHILDREN``: the ke
 number is that notebook's own peak. Binder gives 2 GB; the run-time headers of the notebooks quote
 these numbers.
 
-Run: ``.venv/bin/python benchmarks/bench_notebooks.py [--notebooks 03_distill_a_real_dataset ...]``;
+Run: ``.venv/bin/python benchmarks/bench_notebooks.py [--notebooks 03_distill_a_real_dataset ...] [--save DIR]``;
 writes benchmarks/results/notebooks.json. Notebook 08 runs in smoke mode (its full run is the
 paper's Table 2 on a GPU).
 """
@@ -31,7 +31,7 @@ SMOKE_ONLY = {"08_reproduce_table2"}  # its full run needs internet and a GPU
 TARGET_SECONDS, TARGET_GB = 300, 2.0
 
 
-def worker(name: str, smoke: bool) -> dict:
+def worker(name: str, smoke: bool, save: Path | None) -> dict:
     """Execute one notebook in this process's kernel child; return seconds and the kernel's peak RSS."""
     import nbformat
     from nbclient import NotebookClient
@@ -41,17 +41,21 @@ def worker(name: str, smoke: bool) -> dict:
         start = time.perf_counter()
         NotebookClient(notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
         seconds = time.perf_counter() - start
+    if save is not None:  # the executed notebook, to read the numbers the narrative quotes
+        save.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, save / f"{name}.ipynb")
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: kilobytes
     return {"notebook": name, "smoke": smoke, "seconds": seconds, "peak_gb": peak_kb * 1024 / 1e9}
 
 
-def run_one(name: str) -> dict:
+def run_one(name: str, save: Path | None) -> dict:
     smoke = name in SMOKE_ONLY
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TEXTDISTILL_WIDGETS": "static"}
     env.pop("TEXTDISTILL_SMOKE", None)
     if smoke:
         env["TEXTDISTILL_SMOKE"] = "1"
-    done = subprocess.run([sys.executable, __file__, "--worker", name], env=env, capture_output=True, text=True)
+    command = [sys.executable, __file__, "--worker", name] + (["--save", str(save)] if save else [])
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         return {"notebook": name, "smoke": smoke, "error": done.stderr.strip().splitlines()[-1:]}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -60,15 +64,16 @@ def run_one(name: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notebooks", nargs="*", default=NOTEBOOKS, help="notebook names (default: all)")
+    parser.add_argument("--save", type=Path, default=None, metavar="DIR", help="also write the executed notebooks to DIR")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, os.environ.get("TEXTDISTILL_SMOKE") == "1")))
+        print(json.dumps(worker(args.worker, os.environ.get("TEXTDISTILL_SMOKE") == "1", args.save)))
         return
     rows = []
     print(f"{'notebook':32s} {'mode':5s} {'seconds':>8s} {'peak GB':>8s}  within 5 min / 2 GB")
     for name in args.notebooks:
-        row = run_one(name)
+        row = run_one(name, args.save)
         rows.append(row)
         if "error" in row:
             print(f"{name:32s} failed: {row['error']}")

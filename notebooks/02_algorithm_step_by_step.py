@@ -27,7 +27,7 @@
 #
 # **Prerequisites**: gradient descent, `torch.autograd.grad`. Chapter 1 helps but is not required.
 #
-# **Run time** (full size, measured on a 2-core CPU shared with other jobs: 2 min 16 s, peak memory 0.64 GB; not measured on a GPU — none was available).
+# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 10 s, peak memory 0.77 GB; not measured on a GPU — none was available).
 # Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
 
 # %%

@@ -26,7 +26,7 @@
 #
 # **Prerequisites**: chapter 2 helps (what the distiller does inside); none strictly.
 #
-# **Run time** (full size, measured on a 2-core CPU shared with other jobs: 30 s, peak memory 0.71 GB; not measured on a GPU — none was available).
+# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 50 s, peak memory 0.85 GB; not measured on a GPU — none was available).
 # Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
 
 # %%
@@ -54,7 +54,7 @@ from textdistill_lab import (
 )
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=120)
+DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else {}  # full: the distiller's defaults
 PER_CLASS = 10
 SEEDS = [0] if SMOKE else [0, 1, 2]
 EPOCHS = 2 if SMOKE else 10  # epochs for models trained on all real texts
@@ -122,7 +122,8 @@ table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_e
 #   its large benchmarks; TREC is small, so 60 samples are already 1.5% of it.
 # - **epochs**: the distilled set was optimised for one pass of its learned schedule from a fresh
 #   start; replaying it again can still add a little (the evaluator picks the epoch on validation).
-#   On a full run on a 2-core CPU: full data 82.6%, random 43.2%, distilled 61.3% (3 seeds).
+#   On a full run on a 2-core CPU: full data 82.6%, random 43.2%, distilled 69.5% (3 seeds; 35 s of
+#   distillation).
 #
 # ## Save it, load it
 #

@@ -26,7 +26,7 @@
 #
 # **Prerequisites**: chapter 3.
 #
-# **Run time** (full size, measured on an otherwise idle 2-core CPU: 27 s, peak memory 0.75 GB; not measured on a GPU — none was available).
+# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 54 s, peak memory 0.85 GB; not measured on a GPU — none was available).
 # Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
 
 # %%
@@ -57,7 +57,7 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 SIZES = [1, 2] if SMOKE else [1, 3, 10]  # samples per class
 SEEDS = [0] if SMOKE else [0, 1]
 # How long each part trains; SMOKE_BUDGET also caps the training texts and the distiller's sizes.
-BUDGET = SMOKE_BUDGET if SMOKE else Budget(full_epochs=4, subset_epochs=20, distill={"outer_steps": 30})
+BUDGET = SMOKE_BUDGET if SMOKE else Budget(full_epochs=4, subset_epochs=20, distill={"outer_steps": 150})
 
 # %% [markdown]
 # ## One full-data reference, then every size

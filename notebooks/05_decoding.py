@@ -26,7 +26,7 @@
 #
 # **Prerequisites**: chapter 3 (making a distilled set); cosine similarity.
 #
-# **Run time** (full size, measured on a 2-core CPU shared with other jobs: 4 min 26 s, peak memory 0.76 GB; not measured on a GPU — none was available).
+# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 52 s, peak memory 0.89 GB; not measured on a GPU — none was available).
 # Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
 
 # %%
@@ -55,7 +55,7 @@ from textdistill_lab import DecodeExplorer, DistillConfig, Distiller, compare_cl
 from textdistill_lab.models import embed
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=80)
+DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=200)
 
 # %% [markdown]
 # ## First, decode something we know: real questions

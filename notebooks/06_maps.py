@@ -26,7 +26,7 @@
 #
 # **Prerequisites**: chapter 3; the idea of a 2-D projection (PCA is enough).
 #
-# **Run time** (full size, measured on a 2-core CPU shared with other jobs: 37 s, peak memory 0.98 GB; not measured on a GPU — none was available).
+# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 46 s, peak memory 1.13 GB; not measured on a GPU — none was available).
 # Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
 
 # %%
@@ -54,7 +54,7 @@ from textdistill_lab.distill import replay_schedule, train_steps
 from textdistill_lab.models import init_params
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=120)
+DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=200)
 MAX_REAL = 300 if SMOKE else 2000  # real texts on the map, the same share of every class
 
 # %% [markdown]

@@ -31,7 +31,7 @@
 #
 # **Prerequisites**: chapters 2 and 3.
 #
-# **Run time** (full size, measured on an otherwise idle 2-core CPU: 44 s, peak memory 0.78 GB; not measured on a GPU — none was available).
+# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 2 min 12 s, peak memory 0.86 GB; not measured on a GPU — none was available).
 # Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
 
 # %%
@@ -63,7 +63,7 @@ from textdistill_lab import (
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 PER_CLASS = 5
-DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=20)
+DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=100)
 SEEDS = [1] if SMOKE else [1, 2]  # fresh initialisations; seed 0 is the fixed Θ0 below
 STANDARD_EPOCHS = 3 if SMOKE else 10  # shuffled-minibatch training of small sets
 dataset = load_dataset("trec")

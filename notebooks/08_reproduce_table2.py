@@ -27,7 +27,7 @@
 #
 # **Prerequisites**: chapter 3 (full vs random vs distilled).
 #
-# **Run time** (measured on a 2-core CPU: 41 s for the smoke run; the full offline run and the online
+# **Run time** (measured on an otherwise idle 2-core CPU: 7 s for the smoke run; the full offline run and the online
 # run were not measured here — no GPU was available).
 # **Online** (internet, ideally a Colab GPU: *Runtime → Change runtime type → GPU*) it downloads the
 # eight benchmarks from the Hugging Face hub. **Offline** it runs the offline analogues instead and
