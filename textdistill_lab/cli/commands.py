@@ -243,7 +243,8 @@ def cmd_baseline(args: argparse.Namespace) -> None:
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
-    from ..decode import compare_classes, decode
+    from ..class_summary import compare_classes
+    from ..decode import decode
     from ..distilled_set import DistilledSet, check_vectors
     from ..report import Section, write_report
 
