@@ -27,8 +27,9 @@
 #
 # **Prerequisites**: chapter 3 (full vs random vs distilled).
 #
-# **Run time** (measured on an otherwise idle 2-core CPU: 7 s for the smoke run; the full offline run and the online
-# run were not measured here — no GPU was available).
+# **Run time** (measured on an otherwise idle 2-core CPU: 7 s for the smoke run; the full offline table,
+# `textdistill reproduce table2`, took 30 min and 2.1 GB; the online run was not measured here — no GPU
+# and no internet were available).
 # **Online** (internet, ideally a Colab GPU: *Runtime → Change runtime type → GPU*) it downloads the
 # eight benchmarks from the Hugging Face hub. **Offline** it runs the offline analogues instead and
 # says so in a banner. Set `TEXTDISTILL_SMOKE=1` for a tiny offline run that takes seconds.
