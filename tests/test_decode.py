@@ -164,5 +164,5 @@ def test_class_words_can_drop_punctuation(toy_dataset, toy_vectors):
     data[:, 1] = torch.tensor(question)  # every sample's second position is "?"
     decoded = decode(DistilledSet(data, distilled.labels, distilled.class_names), vectors)
     assert "?" in set(class_words(decoded, top=3)["word"])
-    kept = class_words(decoded, top=3, words_only=True)
+    kept = class_words(decoded, top=3, exclude_stop_words=True)
     assert "?" not in set(kept["word"]) and (kept.groupby("class").size() == 3).all()

@@ -11,16 +11,17 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .decode import WORDLIKE, Decoded, stop_words
+from .decode import WORDLIKE, Decoded, is_content_word
 
 
 def class_words(
-    decoded: Decoded, *, top: int = 10, by: str = "count", skip: Iterable[str] = (), words_only: bool = False
+    decoded: Decoded, *, top: int = 10, by: str = "count", skip: Iterable[str] = (), exclude_stop_words: bool = False
 ) -> pd.DataFrame:
     """Per class, the best words its samples decode to: most ``count`` (positions) or ``strength``.
 
     Only non-padding positions count; ``strength`` sums their cosine, so confident words rank first.
-    ``words_only`` drops tokens without a letter or digit ("?" decodes often in questions and says little).
+    ``exclude_stop_words`` drops stop words and tokens without a letter or digit ("?" decodes often in
+    questions and says little), as :func:`~textdistill_lab.decode.decode` and :func:`distinctive_words` do.
     Columns: class, word, count, strength, mean_cosine.
     """
     if decoded.labels is None:
@@ -33,8 +34,8 @@ def class_words(
         "cosine": decoded.cosine[:, :, 0].reshape(-1),
     })[~decoded.padding.reshape(-1)]
     frame = frame[~frame["word"].isin(set(skip))]
-    if words_only:
-        frame = frame[[bool(WORDLIKE.search(w)) for w in frame["word"]]]
+    if exclude_stop_words:
+        frame = frame[[is_content_word(w) for w in frame["word"]]]
     table = (frame.groupby(["class", "word"], sort=False)["cosine"].agg(count="size", strength="sum")
              .reset_index())
     table["mean_cosine"] = table["strength"] / table["count"]
@@ -62,8 +63,8 @@ def distinctive_words(
     total = counts.sum(0)
     alpha = prior * total / max(total.sum(), 1.0)
     rows = []
-    skip = stop_words() if exclude_stop_words else frozenset()
-    allowed = np.flatnonzero([w not in skip and bool(WORDLIKE.search(w)) for w in dataset.vocab] & (total > 0))
+    keep = is_content_word if exclude_stop_words else WORDLIKE.search  # punctuation never counts
+    allowed = np.flatnonzero([bool(keep(w)) for w in dataset.vocab] & (total > 0))
     alpha = alpha[allowed]
     for c, name in enumerate(dataset.class_names):
         y_in, y_out = counts[c, allowed], total[allowed] - counts[c, allowed]
@@ -81,8 +82,8 @@ def compare_classes(decoded: Decoded, dataset, *, top: int = 10, exclude_stop_wo
 
     The table a teacher shows first: did the distilled samples of a class "learn the topic"?
     """
-    skip = stop_words() if exclude_stop_words else frozenset()
-    decoded_words = class_words(decoded, top=top, skip=skip, words_only=exclude_stop_words).groupby("class", sort=False)["word"].apply(list)
+    decoded_words = class_words(decoded, top=top, exclude_stop_words=exclude_stop_words)
+    decoded_words = decoded_words.groupby("class", sort=False)["word"].apply(list)
     real_words = distinctive_words(dataset, top=top, exclude_stop_words=exclude_stop_words)
     real_words = real_words.groupby("class", sort=False)["word"].apply(list)
     rows = []

@@ -13,6 +13,7 @@ cannot guarantee is searched again in fp32 (see :func:`_shortlist_topk`).
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -218,16 +219,13 @@ def as_float_tensor(data: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 def _candidates(vectors: WordVectors, vocabulary, exclude_stop_words: bool, exclude: set[str]) -> np.ndarray:
     """Row indices into ``vectors.matrix`` of the words that may be decoded to."""
-    if exclude_stop_words:
-        exclude = exclude | stop_words()
     if vocabulary is None:
         if not exclude and not exclude_stop_words:
             return np.arange(len(vectors), dtype=np.int64)
         pool = enumerate(vectors.words)
     else:
         pool = ((vectors.index_of(w), w) for w in dict.fromkeys(vocabulary))
-    keep = [i for i, w in pool if i is not None and w not in exclude
-            and (not exclude_stop_words or WORDLIKE.search(w))]
+    keep = [i for i, w in pool if i is not None and w not in exclude and (not exclude_stop_words or is_content_word(w))]
     if not keep:
         raise ValueError(
             f"no candidate words left: none of the vocabulary is in vectors {vectors.name!r} "
@@ -346,8 +344,14 @@ def _new_best(key: torch.Tensor, floor: torch.Tensor, *, first: bool) -> tuple[t
     return values, columns
 
 
+@functools.cache
 def stop_words() -> frozenset[str]:
     """English stop words (scikit-learn's list): frequent in every class, so they say little about one."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)
+
+
+def is_content_word(word: str) -> bool:
+    """Not a stop word and with a letter or digit: what ``exclude_stop_words`` keeps, everywhere."""
+    return word not in stop_words() and WORDLIKE.search(word) is not None

@@ -43,16 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(err, getattr(err, "hint", "") or usage_hint(command), EXIT_USAGE, debug)
     except MemoryError as err:  # the distiller's memory guard, before the OS would kill the run
         return fail(err, "use --backend backgradient or --backend truncated, fewer --steps/--epochs, or raise --max-memory",
-                     EXIT_RUNTIME, debug)
+                    EXIT_RUNTIME, debug)
     except ConnectionError as err:
         return fail(err, f"offline, the datasets and vectors marked cached or ready in `{PROG} datasets` "
-                     f"and `{PROG} vectors` work", EXIT_RUNTIME, debug)
+                    f"and `{PROG} vectors` work", EXIT_RUNTIME, debug)
     except (OSError, RuntimeError) as err:
         return fail(f"{type(err).__name__}: {err}", getattr(err, "hint", "") or "rerun with --debug to see where it failed",
-                     EXIT_RUNTIME, debug)
+                    EXIT_RUNTIME, debug)
     except Exception as err:  # noqa: BLE001 - the last line of defence: never a bare traceback
         return fail(f"unexpected {type(err).__name__}: {err}", "rerun with --debug and report the traceback",
-                     EXIT_RUNTIME, debug)
+                    EXIT_RUNTIME, debug)
 
 
 def _check_device(device: str) -> None:
