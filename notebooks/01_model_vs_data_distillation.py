@@ -51,11 +51,9 @@ import time
 import pandas as pd
 import plotly.express as px
 import torch
-import torch.nn.functional as F
 from torch.func import functional_call
 
 from textdistill_lab import DistillConfig, Distiller, DistilledSet, evaluate, full_data, load_dataset, load_vectors, make_model
-from textdistill_lab.distill.validation import accuracy
 from textdistill_lab.models import embed, init_params
 
 SEEDS = [0] if SMOKE else [0, 1, 2]
@@ -83,31 +81,17 @@ print("example:", dataset.train.texts[0], "->", dataset.class_names[dataset.trai
 # %% [markdown]
 # ## Model distillation: a teacher teaches a smaller student
 #
-# First the **teacher**: a TextCNN (Kim, 2014) trained on all the training questions. This
-# notebook trains it with a short loop, because we need the trained weights, not just a score.
+# First the **teacher**: a TextCNN (Kim, 2014) trained on all the training questions. The
+# evaluator trains it (Adam, shuffled minibatches) and, with `keep_weights=True`, hands back the
+# trained weights as well as the score, because the teacher's predictions are what we need.
 
 # %%
-def train_teacher(arch: str, epochs: int, seed: int = 0) -> tuple[torch.nn.Module, dict]:
-    """Adam on all training texts with hard labels; return the model skeleton and its trained weights."""
-    model = make_model(arch, vectors.dim, dataset.num_classes)
-    params = init_params(arch, vectors.dim, dataset.num_classes, seed)
-    optimiser = torch.optim.Adam(params.values(), lr=1e-3)
-    ids, labels = torch.as_tensor(dataset.train.token_ids), torch.as_tensor(dataset.train.labels)
-    order = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        for batch in torch.randperm(len(labels), generator=order).split(64):
-            loss = F.cross_entropy(functional_call(model, params, (embed(ids[batch], embedding),)), labels[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-    return model, params
-
-
-start = time.perf_counter()
-teacher, teacher_params = train_teacher("textcnn", EPOCHS)
-teacher_seconds = time.perf_counter() - start
-test_ids, test_labels = torch.as_tensor(dataset.test.token_ids), torch.as_tensor(dataset.test.labels)
-teacher_acc = accuracy(teacher, teacher_params, test_ids, test_labels, embedding)
+teacher_run = evaluate(full_data(dataset), dataset, vectors, arch="textcnn", seeds=[0], epochs=EPOCHS,
+                       device=DEVICE, keep_weights=True, label="teacher TextCNN")
+teacher = make_model("textcnn", vectors.dim, dataset.num_classes)
+teacher_params = teacher_run.weights[0]  # after the last epoch
+teacher_seconds = teacher_run.seconds[0]
+teacher_acc = float(teacher_run.test_acc[0, -1])  # the test accuracy of those weights
 teacher_size = sum(p.numel() for p in teacher_params.values())
 print(f"teacher TextCNN: {teacher_size:,} parameters, test accuracy {teacher_acc:.1%} ({teacher_seconds:.0f} s)")
 

@@ -56,7 +56,7 @@ from sklearn.datasets import make_moons
 from torch.func import functional_call
 
 from textdistill_lab.distill.hypergrad import hypergradient, outer_loss
-from textdistill_lab.distill.inner import replay_schedule, soft_cross_entropy, train_steps
+from textdistill_lab.training import replay_schedule, soft_cross_entropy, train_steps
 from textdistill_lab.distill.memory import estimate_peak_bytes
 from textdistill_lab.models import init_params, make_model
 
@@ -109,7 +109,7 @@ labels = torch.eye(NUM_CLASSES).repeat_interleave(PER_CLASS, dim=0)  # ỹ: (M, 
 raw_lrs = torch.full((T,), 0.0).requires_grad_()  # η̃ = softplus(raw): positive, learnable
 lrs = torch.nn.functional.softplus(raw_lrs)
 theta0 = init_params("meanpool-mlp", DIM, NUM_CLASSES, seed=0)
-batches = replay_schedule(synthetic, labels, steps=T, epochs=1)  # every step sees the whole set here
+batches = replay_schedule(synthetic, labels, steps=T, replays=1)  # every step sees the whole set here
 theta_T = train_steps(model, theta0, batches, lrs, create_graph=True)
 
 
@@ -276,7 +276,7 @@ for steps in ([2, 6] if SMOKE else [5, 20, 50, 100]):
     rates = torch.full((steps,), 0.01).requires_grad_()
     for backend in ["unroll", "backgradient", "truncated"]:
         # Batches are views of `syn`: rebuild them so each back-end gets a fresh graph.
-        batches = replay_schedule(syn, syn_labels, steps=min(steps, PER), epochs=max(1, steps // PER))
+        batches = replay_schedule(syn, syn_labels, steps=min(steps, PER), replays=max(1, steps // PER))
         start_time = time.perf_counter()
         _, (gx, _) = hypergradient(backend, text_model, text_theta0, batches, rates, batch_x, batch_y, [syn, rates], truncate_k=2)
         seconds = time.perf_counter() - start_time
@@ -342,7 +342,7 @@ fig.update_layout(title="Memory kept for the backward pass vs number of inner st
 # steps = costs["T"].max()
 # rates = torch.full((steps,), 0.01).requires_grad_()
 # for k in [1, 2, 5, 10, 20, steps]:
-#     batches = replay_schedule(syn, syn_labels, steps=min(steps, PER), epochs=max(1, steps // PER))
+#     batches = replay_schedule(syn, syn_labels, steps=min(steps, PER), replays=max(1, steps // PER))
 #     _, (gx, _) = hypergradient("truncated", text_model, text_theta0, batches, rates, batch_x, batch_y, [syn, rates], truncate_k=k)
 #     print(k, float(torch.nn.functional.cosine_similarity(gx.flatten(), reference[steps].flatten(), dim=0)))
 # ```

@@ -48,10 +48,8 @@ else:  # interactive figures in Jupyter, kept as interactive HTML in the book's 
 import torch
 
 from textdistill_lab import (
-    DistillConfig, Distiller, decode, load_dataset, load_vectors, make_model, project, random_subset,
+    DistillConfig, Distiller, decode, evaluate, load_dataset, load_vectors, make_model, project, random_subset,
 )
-from textdistill_lab.distill import replay_schedule, train_steps
-from textdistill_lab.models import init_params
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else dict(outer_steps=200)
@@ -95,11 +93,9 @@ by_words.figure("UMAP of mean word vectors: real, random and distilled").show()
 # penultimate features.
 
 # %%
+replayed = evaluate(distilled, dataset, vectors, seeds=[0], mode="auto", device=DEVICE, keep_weights=True)
 model = make_model("textcnn", vectors.dim, dataset.num_classes)
-schedule = replay_schedule(distilled.data, distilled.labels, distilled.steps, distilled.epochs)
-trained = train_steps(model, init_params("textcnn", vectors.dim, dataset.num_classes, seed=0), schedule,
-                      distilled.lrs, create_graph=False)
-model.load_state_dict({name: value.detach() for name, value in trained.items()})
+model.load_state_dict(replayed.weights[0])
 by_features = project(dataset, vectors, distilled=distilled, decoded=decoded, subset=subset, model=model,
                       max_real=MAX_REAL, method="umap")
 by_features.figure("UMAP of TextCNN features (model trained on the distilled set only)").show()

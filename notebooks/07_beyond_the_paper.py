@@ -80,9 +80,8 @@ def distill(**overrides) -> tuple:
 
 def judge(distilled, label: str, **kwargs) -> dict:
     """Test accuracy over fresh seeds (replayed when the set has learned learning rates)."""
-    mode = kwargs.pop("mode", "replay" if len(distilled.lrs) else "standard")
-    result = evaluate(distilled, dataset, vectors, seeds=kwargs.pop("seeds", SEEDS), mode=mode, device=DEVICE,
-                      label=label, **kwargs)
+    result = evaluate(distilled, dataset, vectors, seeds=kwargs.pop("seeds", SEEDS), mode=kwargs.pop("mode", "auto"),
+                      device=DEVICE, label=label, **kwargs)
     return dict(variant=label, accuracy=result.mean, std=result.std)
 
 
@@ -178,7 +177,7 @@ px.bar(summary, x="accuracy", y="variant", orientation="h", error_x="std", range
 
 # %%
 try:
-    Distiller(DistillConfig(per_class=20, steps=10, epochs=20, max_memory_gb=0.1, device=DEVICE)).fit(
+    Distiller(DistillConfig(per_class=20, steps=10, replays=20, max_memory_gb=0.1, device=DEVICE)).fit(
         dataset, vectors, progress=False)
 except DistillMemoryError as error:
     print("refused:", error)

@@ -18,7 +18,7 @@ from textdistill_lab.vectors import WordVectors
 
 def tiny(**overrides) -> DistillConfig:
     """A configuration that runs in about a second on the toy data."""
-    options = dict(per_class=1, init="noise", steps=2, epochs=1, outer_steps=8, validate_every=4, validate_inits=2,
+    options = dict(per_class=1, init="noise", steps=2, replays=1, outer_steps=8, validate_every=4, validate_inits=2,
                    real_batch=32, lr_init=0.05, outer_lr=0.05, device="cpu")
     return DistillConfig(**(options | overrides))
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny(**overrides) -> DistillConfig:
-    options = dict(per_class=2, init="noise", steps=2, epochs=1, outer_steps=6, validate_every=2, validate_inits=2,
+    options = dict(per_class=2, init="noise", steps=2, replays=1, outer_steps=6, validate_every=2, validate_inits=2,
                    checkpoint_every=2, real_batch=32, lr_init=0.05, outer_lr=0.05, labels="learnable", device="cpu")
     return DistillConfig(**(options | overrides))
 

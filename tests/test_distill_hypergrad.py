@@ -7,20 +7,20 @@ import torch
 import torch.nn.functional as F
 
 from textdistill_lab.distill.hypergrad import hypergradient
-from textdistill_lab.distill.inner import replay_schedule
+from textdistill_lab.training import replay_schedule
 from textdistill_lab.models import init_params, make_model
 
 CLASSES, TOKENS, DIM, SAMPLES = 3, 8, 6, 6
 
 
-def problem(steps: int = 2, epochs: int = 2, lr: float = 0.3, seed: int = 0):
+def problem(steps: int = 2, replays: int = 2, lr: float = 0.3, seed: int = 0):
     """A small float64 bi-level problem with learnable data, label logits and raw learning rates."""
     gen = torch.Generator().manual_seed(seed)
     model = make_model("textcnn", DIM, CLASSES).double()
     params0 = {k: v.double() for k, v in init_params("textcnn", DIM, CLASSES, seed).items()}
     data = torch.randn(SAMPLES, TOKENS, DIM, generator=gen, dtype=torch.float64).requires_grad_()
     logits = (3.0 * F.one_hot(torch.arange(SAMPLES) % CLASSES, CLASSES).double()).requires_grad_()
-    raw = torch.full((steps * epochs,), float(torch.log(torch.expm1(torch.tensor(lr)))), dtype=torch.float64)
+    raw = torch.full((steps * replays,), float(torch.log(torch.expm1(torch.tensor(lr)))), dtype=torch.float64)
     raw.requires_grad_()
     real_x = torch.randn(20, TOKENS, DIM, generator=gen, dtype=torch.float64)
     real_y = torch.randint(0, CLASSES, (20,), generator=gen)
@@ -28,7 +28,7 @@ def problem(steps: int = 2, epochs: int = 2, lr: float = 0.3, seed: int = 0):
     def run(backend: str, k: int | None = None, leaves=(data, logits, raw)):
         d, lg, r = leaves
         labels, lrs = torch.softmax(lg, dim=1), F.softplus(r)
-        batches = replay_schedule(d, labels, steps, epochs)
+        batches = replay_schedule(d, labels, steps, replays)
         loss, grads = hypergradient(backend, model, params0, batches, lrs, real_x, real_y, [d, labels, lrs], truncate_k=k)
         leaf_grads = torch.autograd.grad([d, labels, lrs], [d, lg, r], grad_outputs=grads)
         return loss, leaf_grads
@@ -41,7 +41,7 @@ def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def test_backgradient_matches_unroll_to_1e4():
-    run, _ = problem(steps=3, epochs=2)
+    run, _ = problem(steps=3, replays=2)
     loss_u, grads_u = run("unroll")
     loss_b, grads_b = run("backgradient")
     assert float(loss_u) == pytest.approx(float(loss_b), rel=1e-12)
@@ -64,7 +64,7 @@ def test_truncated_with_k_equal_t_is_unroll_and_smaller_k_is_not():
 
 @pytest.mark.parametrize("backend", ["unroll", "backgradient"])
 def test_hypergradients_match_finite_differences(backend):
-    run, (data, logits, raw) = problem(steps=2, epochs=1)
+    run, (data, logits, raw) = problem(steps=2, replays=1)
     _, grads = run(backend)
     gen = torch.Generator().manual_seed(5)
     eps = 1e-6

@@ -88,10 +88,10 @@ def test_snapshot_and_load_restore_values_in_place():
 
 
 def test_to_distilled_set_carries_labels_and_rates():
-    distilled = make_set().to_distilled_set(["a", "b", "c"], steps=2, epochs=2, method="bptt")
+    distilled = make_set().to_distilled_set(["a", "b", "c"], steps=2, replays=2, method="bptt")
     assert distilled.data.shape == (6, 10, 16) and distilled.labels.shape == (6, 3)
     assert torch.allclose(distilled.lrs, torch.full((4,), 0.05))
-    assert make_set().to_distilled_set(["a", "b", "c"], steps=2, epochs=2, with_lrs=False).lrs.numel() == 0
+    assert make_set().to_distilled_set(["a", "b", "c"], steps=2, replays=2, with_lrs=False).lrs.numel() == 0
 
 
 def test_real_init_copies_embedded_training_texts(toy_tensors):

@@ -17,7 +17,7 @@ def saved(tmp_path, toy_vectors):
     gen = torch.Generator().manual_seed(0)
     distilled = DistilledSet(
         data=torch.randn(6, 10, 16, generator=gen), labels=torch.softmax(torch.randn(6, 3, generator=gen), dim=1),
-        class_names=["a", "b", "c"], lrs=torch.tensor([0.1, 0.2]), steps=2, epochs=1, method="bptt",
+        class_names=["a", "b", "c"], lrs=torch.tensor([0.1, 0.2]), steps=2, replays=1, method="bptt",
         dataset="toy", dataset_fingerprint="f00d", vectors=toy_vectors.name, vectors_checksum=toy_vectors.checksum,
         config={"seed": 3}, metrics={"best_val_acc": 0.5},
     )

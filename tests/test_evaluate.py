@@ -10,7 +10,7 @@ from torch.func import functional_call
 from textdistill_lab.baselines import as_embedding, full_data, random_subset
 from textdistill_lab.data import build_dataset
 from textdistill_lab.distilled_set import DistilledSet
-from textdistill_lab.evaluate import EvalResult, FingerprintError, compare, evaluate, step_order_effect
+from textdistill_lab.evaluate import EvalResult, FingerprintError, compare, evaluate, resolve_mode, step_order_effect
 from textdistill_lab.models import embed, init_params, make_model
 
 
@@ -26,7 +26,7 @@ def distilled(toy_dataset, matrix):
     data = embed(torch.as_tensor(toy_dataset.train.token_ids[subset.indices]), matrix)
     labels = torch.nn.functional.one_hot(torch.as_tensor(toy_dataset.train.labels[subset.indices]), 3).float()
     return DistilledSet(data=data, labels=labels, class_names=toy_dataset.class_names, lrs=torch.tensor([0.4, 0.3, 0.2, 0.1]),
-                        steps=2, epochs=2, method="hand-made", dataset="toy", dataset_fingerprint=toy_dataset.fingerprint)
+                        steps=2, replays=2, method="hand-made", dataset="toy", dataset_fingerprint=toy_dataset.fingerprint)
 
 
 def test_reported_accuracy_is_test_at_the_validation_best_epoch():
@@ -64,7 +64,8 @@ def test_runs_are_reproducible_per_seed(toy_dataset, toy_vectors):
 
 
 def test_replay_is_the_learned_sgd_steps_computed_by_hand(toy_dataset, matrix, distilled):
-    result = evaluate(distilled, toy_dataset, matrix, mode="replay", seeds=(7,))
+    """``auto`` replays a set with learned rates; ``keep_weights`` hands back the replayed θ."""
+    result = evaluate(distilled, toy_dataset, matrix, mode="auto", seeds=(7,), keep_weights=True)
     model = make_model("textcnn", 16, 3)
     params = init_params("textcnn", 16, 3, seed=7)
     # steps=2: within each class, samples alternate between batch 0 and batch 1; the 2 batches replay twice
@@ -86,6 +87,17 @@ def test_replay_is_the_learned_sgd_steps_computed_by_hand(toy_dataset, matrix, d
     assert result.test_acc[0, 0] == pytest.approx(acc(toy_dataset.test, params), abs=1e-12)
     assert result.test_acc[0, 0] > acc(toy_dataset.test, init_params("textcnn", 16, 3, seed=7)) + 0.2
     assert result.meta["mode"] == "replay" and result.meta["optimizer"] == "sgd (learned lrs)"
+    for name, value in params.items():
+        torch.testing.assert_close(result.weights[0][name], value.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_auto_mode_trains_real_texts_and_rateless_sets_like_data(toy_dataset, distilled):
+    rateless = DistilledSet(data=distilled.data, labels=distilled.labels, class_names=distilled.class_names)
+    assert resolve_mode(random_subset(toy_dataset, 2)) == "standard"
+    assert resolve_mode(rateless) == "standard"
+    assert resolve_mode(distilled) == "replay" and resolve_mode(distilled, "replay-shuffled") == "replay-shuffled"
+    with pytest.raises(ValueError, match="mode='sgd' is not one of auto, standard"):
+        resolve_mode(distilled, "sgd")
 
 
 def test_callbacks_see_every_evaluated_epoch(toy_dataset, toy_vectors):
@@ -119,7 +131,7 @@ def test_result_round_trips_through_json(toy_dataset, toy_vectors, tmp_path):
 
 def test_refuses_a_distilled_set_made_on_other_splits(toy_dataset, matrix, distilled):
     other = DistilledSet(data=distilled.data, labels=distilled.labels, class_names=distilled.class_names,
-                         lrs=distilled.lrs, steps=2, epochs=2, dataset="toy", dataset_fingerprint="0123456789abcdef")
+                         lrs=distilled.lrs, steps=2, replays=2, dataset="toy", dataset_fingerprint="0123456789abcdef")
     with pytest.raises(FingerprintError, match="fingerprint 0123456789abcdef.*evaluate it on the dataset it was made from"):
         evaluate(other, toy_dataset, matrix, seeds=(0,))
 
@@ -169,7 +181,7 @@ def test_step_order_effect_exposes_a_set_that_only_works_in_order(toy_dataset, m
         targets += [c] * 4
     trap = DistilledSet(data=embed(torch.as_tensor(ids[order]), matrix),
                         labels=torch.nn.functional.one_hot(torch.tensor(targets), 3).float(),
-                        class_names=toy_dataset.class_names, lrs=torch.tensor([1.0, 1e-4] * 3), steps=2, epochs=3,
+                        class_names=toy_dataset.class_names, lrs=torch.tensor([1.0, 1e-4] * 3), steps=2, replays=3,
                         dataset_fingerprint=toy_dataset.fingerprint)
     effect = step_order_effect(trap, toy_dataset, matrix, seeds=range(4))
     assert effect["drop"] > 0.2

@@ -15,7 +15,7 @@ from .baselines import RealSubset, full_data, random_subset
 from .data import TextDataset
 from .distill import DistillConfig, Distiller
 from .distilled_set import DistilledSet
-from .evaluate import EvalResult, evaluate
+from .evaluate import EvalResult, evaluate, resolve_mode
 from .vectors import WordVectors
 
 
@@ -114,7 +114,7 @@ def train_distilled(
     start = time.perf_counter()
     distilled_set = Distiller(config).fit(dataset, vectors, progress=progress)
     seconds = time.perf_counter() - start
-    mode = "replay" if len(distilled_set.lrs) else "standard"
+    mode = resolve_mode(distilled_set)
     epochs = None if mode == "replay" else budget.subset_epochs
     result = evaluate(distilled_set, dataset, vectors, mode=mode, epochs=epochs, label=f"distilled {per_class}/class",
                       device=device, progress=progress, **common)

@@ -21,7 +21,7 @@ from .io import atomic_write_bytes, atomic_write_json, sha256_bytes
 
 TENSORS_FILE = "distilled.safetensors"
 CARD_FILE = "card.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the card's "epochs" (inner replays) became "replays"
 
 
 class DistilledSetError(ValueError):
@@ -34,9 +34,9 @@ class DistilledSet:
 
     ``data`` is ``(samples, tokens, dim)``; ``labels`` is ``(samples, classes)``, a distribution per
     sample (one-hot for fixed labels); ``lrs`` holds the learned per-step learning rates, one per
-    inner step, in replay order (empty for methods that learn none). ``steps`` and ``epochs`` say how
+    inner step, in replay order (empty for methods that learn none). ``steps`` and ``replays`` say how
     the paper's replay protocol walks through the data: the set is cut into ``steps`` batches,
-    replayed ``epochs`` times, so ``len(lrs) == steps * epochs``.
+    replayed ``replays`` times, so ``len(lrs) == steps * replays``.
     """
 
     data: torch.Tensor
@@ -44,7 +44,7 @@ class DistilledSet:
     class_names: list[str]
     lrs: torch.Tensor = field(default_factory=lambda: torch.empty(0))
     steps: int = 1
-    epochs: int = 1
+    replays: int = 1
     method: str = "unknown"
     dataset: str = ""
     dataset_fingerprint: str = ""
@@ -88,7 +88,7 @@ class DistilledSet:
             "dim": self.dim,
             "class_names": list(self.class_names),
             "steps": self.steps,
-            "epochs": self.epochs,
+            "replays": self.replays,
             "lrs": [float(x) for x in self.lrs.flatten()],
             "dataset": self.dataset,
             "dataset_fingerprint": self.dataset_fingerprint,
@@ -148,7 +148,7 @@ class DistilledSet:
             lrs=tensors["lrs"],
             class_names=list(card["class_names"]),
             steps=int(card["steps"]),
-            epochs=int(card["epochs"]),
+            replays=int(card["replays"] if "replays" in card else card["epochs"]),  # format 1 said "epochs"
             method=card["method"],
             dataset=card["dataset"],
             dataset_fingerprint=card["dataset_fingerprint"],

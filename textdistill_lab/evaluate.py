@@ -4,10 +4,11 @@ Making a small training set and judging it are separate (as in DC-BENCH): whatev
 :func:`evaluate` trains fresh models from several seeds on it, records validation and test accuracy
 after every epoch, and reports test accuracy at the epoch chosen on *validation*, never on test.
 
-Two ways to train on distilled data:
+Two ways to train on distilled data (``auto`` picks ``replay`` for a set with learned learning
+rates, ``standard`` otherwise):
 
 - ``replay`` is the paper's protocol: the learned steps with their learned learning rates, in
-  order; one "epoch" is one pass of that schedule (``steps * epochs`` SGD steps).
+  order; one "epoch" is one pass of that schedule (``steps * replays`` SGD steps).
 - ``standard`` is what a user would do with any small dataset: shuffled minibatches, SGD or Adam,
   N epochs. Distilled data can be step-order dependent; ``replay-shuffled`` (the learned learning
   rates, batches in a seeded random order) and :func:`step_order_effect` measure how much.
@@ -30,16 +31,18 @@ from tqdm.auto import tqdm
 from . import __version__
 from .baselines import EmbeddingLike, RealSubset, as_embedding
 from .data import TextDataset
-from .distill.inner import Batch, Params, replay_schedule, train_steps
-from .distill.validation import STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, accuracy, standard_epoch
 from .distilled_set import DistilledSet, check_vectors
 from .io import atomic_write_json
 from .models import embed, init_params, make_model
+from .training import (
+    STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, Batch, Params, accuracy, replay_schedule, resolve_device,
+    standard_epoch, train_steps,
+)
 from .vectors import WordVectors
 
 log = logging.getLogger(__name__)
 
-MODES = ("standard", "replay", "replay-shuffled")
+MODES = ("auto", "standard", "replay", "replay-shuffled")
 OPTIMIZERS = ("sgd", "adam")
 TrainingSet = DistilledSet | RealSubset
 
@@ -74,6 +77,7 @@ class EvalResult:
     test_acc: np.ndarray  # (seeds, len(eval_epochs))
     seconds: list[float]  # wall time per seed, training and evaluation
     meta: dict = field(default_factory=dict)
+    weights: list[Params] | None = None  # per seed, θ after the last epoch (``evaluate(keep_weights=True)``)
 
     @property
     def selected(self) -> np.ndarray:
@@ -159,16 +163,19 @@ def evaluate(
     callbacks: Sequence[Callback | object] = (),
     device: str = "auto",
     progress: bool = False,
+    keep_weights: bool = False,
 ) -> EvalResult:
     """Train a fresh ``arch`` from each seed on ``train_set``; curves of validation and test accuracy.
 
-    ``epochs`` defaults to 1 pass of the learned schedule in replay modes and 30 epochs in
-    ``standard``. ``batch_size``, ``lr`` and ``optimizer`` only apply to ``standard``. Accuracy is
-    measured every ``eval_every`` epochs and after the last one; each seed's reported test accuracy
-    is the one at its best validation epoch.
+    ``mode="auto"`` replays sets with learned learning rates and trains on the others as on real
+    texts (see :func:`resolve_mode`). ``epochs`` (passes over the data) defaults to 1 pass of the
+    learned schedule in replay modes and 30 epochs in ``standard``. ``batch_size``, ``lr`` and
+    ``optimizer`` only apply to ``standard``. Accuracy is measured every ``eval_every`` epochs and
+    after the last one; each seed's reported test accuracy is the one at its best validation epoch.
+    ``keep_weights`` keeps each seed's final weights in ``result.weights`` (on the CPU), for a
+    caller that wants to use the trained models.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+    mode = resolve_mode(train_set, mode)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer={optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
     epochs = epochs if epochs is not None else (STANDARD_EPOCHS if mode == "standard" else 1)
@@ -177,7 +184,7 @@ def evaluate(
             raise ValueError(f"{name} must be positive, got {value}")
     if not seeds:
         raise ValueError("seeds is empty; pass at least one evaluation seed, e.g. seeds=(0, 1, 2)")
-    dev = _device(device)
+    dev = resolve_device(device)
     matrix = as_embedding(embedding, dataset)
     model = make_model(arch, matrix.shape[1], dataset.num_classes).to(dev)  # a skeleton: θ lives in dicts
     _check_compatible(train_set, dataset, matrix, embedding, model.min_tokens, mode)
@@ -188,7 +195,7 @@ def evaluate(
 
     curves_val = np.zeros((len(seeds), len(eval_epochs)))
     curves_test = np.zeros_like(curves_val)
-    seconds = []
+    seconds, weights = [], []
     bar = tqdm(total=len(seeds) * epochs, desc=f"evaluate {label}", disable=not progress, leave=False)
     for row, seed in enumerate(seeds):
         start = time.perf_counter()
@@ -207,6 +214,8 @@ def evaluate(
                 getattr(callback, "on_epoch", callback)(info)
             col += 1
         seconds.append(time.perf_counter() - start)
+        if keep_weights:
+            weights.append({name: p.detach().cpu() for name, p in trainer.params.items()})
     bar.close()
 
     meta = {
@@ -227,9 +236,20 @@ def evaluate(
         "library_version": __version__,
         "torch_version": torch.__version__,
     }
-    result = EvalResult(label, list(seeds), eval_epochs, curves_val, curves_test, seconds, meta)
+    result = EvalResult(label, list(seeds), eval_epochs, curves_val, curves_test, seconds, meta,
+                        weights if keep_weights else None)
     log.info("%s: test %.4f ± %.4f over %d seeds", label, result.mean, result.std, len(seeds))
     return result
+
+
+def resolve_mode(train_set: TrainingSet, mode: str = "auto") -> str:
+    """The training mode ``mode`` stands for: ``auto`` replays a set that carries learned learning
+    rates (the paper's protocol) and trains on anything else with shuffled minibatches."""
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+    if mode != "auto":
+        return mode
+    return "replay" if isinstance(train_set, DistilledSet) and len(train_set.lrs) else "standard"
 
 
 def compare(results: Sequence[EvalResult]) -> pd.DataFrame:
@@ -330,7 +350,7 @@ class _Trainer:
         else:
             distilled: DistilledSet = train_set  # replay modes are only allowed for distilled sets
             inner_mode = distilled.config.get("inner_mode", "replay")
-            self.schedule = replay_schedule(examples.data, examples.labels, distilled.steps, distilled.epochs, inner_mode)
+            self.schedule = replay_schedule(examples.data, examples.labels, distilled.steps, distilled.replays, inner_mode)
             self.lrs = distilled.lrs.detach().to(examples.data.device, torch.float32)
 
     def run_epoch(self) -> None:
@@ -371,10 +391,10 @@ def _check_compatible(
         if isinstance(embedding, WordVectors):
             check_vectors(train_set.card(), embedding)
         tokens = min(tokens, train_set.tokens)
-        if mode != "standard" and len(train_set.lrs) != train_set.steps * train_set.epochs:
+        if mode != "standard" and len(train_set.lrs) != train_set.steps * train_set.replays:
             raise ValueError(
                 f"mode={mode!r} replays learned learning rates, but this {train_set.method!r} set has "
-                f"{len(train_set.lrs)} for {train_set.steps * train_set.epochs} steps; use mode='standard'"
+                f"{len(train_set.lrs)} for {train_set.steps * train_set.replays} steps; use mode='standard'"
             )
     elif mode != "standard":
         raise ValueError(f"mode={mode!r} replays learned steps; a {train_set.method!r} subset has none, use mode='standard'")
@@ -390,7 +410,7 @@ def _train_set_meta(train_set: TrainingSet) -> dict:
         "samples": train_set.num_samples,
         "per_class": train_set.num_samples // max(1, len(train_set.class_names)),
         "steps": train_set.steps,
-        "replay_epochs": train_set.epochs,
+        "replays": train_set.replays,
         "distill_config": train_set.config,
     }
 
@@ -401,8 +421,3 @@ def _default_label(train_set: TrainingSet) -> str:
     per_class = train_set.num_samples // max(1, len(train_set.class_names))
     return f"{train_set.method} {per_class}/class"
 
-
-def _device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)

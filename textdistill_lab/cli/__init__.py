@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Library code raises these for bad input, with the fix in the message.
         return fail(err, getattr(err, "hint", "") or usage_hint(command), EXIT_USAGE, debug)
     except MemoryError as err:  # the distiller's memory guard, before the OS would kill the run
-        return fail(err, "use --backend backgradient or --backend truncated, fewer --steps/--epochs, or raise --max-memory",
+        return fail(err, "use --backend backgradient or --backend truncated, fewer --steps/--replays, or raise --max-memory",
                     EXIT_RUNTIME, debug)
     except ConnectionError as err:
         return fail(err, f"offline, the datasets and vectors marked cached or ready in `{PROG} datasets` "

@@ -177,10 +177,9 @@ def _load_train_set(folder: Path):
 
 def _evaluate_and_report(args: argparse.Namespace, train_set, dataset, vectors, out: Path) -> None:
     """Evaluate, print accuracy mean ± std, write curves.json and curves.csv to ``out``."""
-    from ..distilled_set import DistilledSet
-    from ..evaluate import evaluate
+    from ..evaluate import evaluate, resolve_mode
 
-    mode = args.mode or ("replay" if isinstance(train_set, DistilledSet) and len(train_set.lrs) else "standard")
+    mode = resolve_mode(train_set, args.mode)
     result = evaluate(train_set, dataset, vectors, arch=args.arch, seeds=range(args.seeds), epochs=args.epochs,
                       mode=mode, device=args.device, progress=not args.quiet)
     files = _write_curves(result, out)

@@ -73,9 +73,10 @@ def _add_eval_options(parser: argparse.ArgumentParser) -> None:
                        help="training epochs (default: 30 in standard mode, 1 pass of the learned schedule in replay modes)")
     group.add_argument("--arch", default="textcnn", choices=ARCHITECTURES,
                        help="classifier trained on the set (meanpool-mlp checks cross-architecture transfer)")
-    group.add_argument("--mode", default=None, choices=MODES,
+    group.add_argument("--mode", default="auto", choices=MODES,
                        help="replay = the learned steps and learning rates in order (the paper's protocol); "
-                       "standard = shuffled minibatches with Adam (default: replay for distilled sets, standard for real texts)")
+                       "standard = shuffled minibatches with Adam; auto = replay for sets with learned learning rates, "
+                       "standard for the others")
 
 
 # DistillConfig fields as `distill` options: the field's default and type come from the dataclass.
@@ -85,7 +86,7 @@ CONFIG_HELP = {
     "init": "start from Gaussian noise (the paper), random real texts, or class means",
     "arch": "classifier the data is distilled for",
     "steps": "inner loop: the synthetic set is cut into this many batches (SGD steps per replay)",
-    "epochs": "inner loop: replays of those batches; T = steps x epochs differentiable SGD steps",
+    "replays": "inner loop: replays of those batches; T = steps x replays differentiable SGD steps",
     "inner_mode": "replay = class-balanced batches as in the paper's code; full-batch = every step on the whole set",
     "lr_init": "initial inner learning rate of every step",
     "lr_min": "lower clamp of the learned learning rates",

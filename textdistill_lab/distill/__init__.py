@@ -6,7 +6,7 @@ from .config import DistillConfig
 from .distiller import Distiller, bptt_step
 from .guards import DistillInterrupted, DivergenceError
 from .hypergrad import hypergradient
-from .inner import replay_schedule, soft_cross_entropy, step_batches, train_steps
+from ..training import replay_schedule, soft_cross_entropy, step_batches, train_steps
 from .memory import DistillMemoryError
 from .synthetic import DistillContext, SyntheticSet
 

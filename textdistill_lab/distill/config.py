@@ -16,7 +16,7 @@ INNER_MODES = ("replay", "full-batch")
 class DistillConfig:
     """Configuration of :class:`~textdistill_lab.distill.Distiller`.
 
-    ``bptt`` is Li & Li (2021): T = ``steps * epochs`` differentiable SGD steps on the synthetic
+    ``bptt`` is Li & Li (2021): T = ``steps * replays`` differentiable SGD steps on the synthetic
     data, outer loss on a real batch, hypergradient by ``backend``. The matching methods (Zhao et
     al. 2021; Zhao & Bilen 2023) share the synthetic set, init, labels and outer optimiser.
     """
@@ -25,10 +25,10 @@ class DistillConfig:
     per_class: int = 10
     init: str = "real"  # the paper uses "noise"; "real" converges faster on CPU
     arch: str = "textcnn"
-    # Inner loop (Eq. 1-2): the synthetic set cut into `steps` batches, replayed `epochs` times.
+    # Inner loop (Eq. 1-2): the synthetic set cut into `steps` batches, replayed `replays` times.
     # 10 x 3 = 30 steps: on trec (10/class, 300 outer steps) T=30 reached 0.67 test accuracy, T=10 0.56.
     steps: int = 10
-    epochs: int = 3
+    replays: int = 3
     inner_mode: str = "replay"
     lr_init: float = 0.05  # 0.01 leaves a fresh TextCNN nearly untrained after T steps; learned rates settle ~0.2
     lr_min: float = 1e-4
@@ -65,7 +65,7 @@ class DistillConfig:
             value = getattr(self, name)
             if value not in allowed:
                 raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
-        for name in ("per_class", "steps", "epochs", "outer_steps", "real_batch", "truncate_k", "match_rounds"):
+        for name in ("per_class", "steps", "replays", "outer_steps", "real_batch", "truncate_k", "match_rounds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 < self.lr_min <= self.lr_init <= self.lr_max:
@@ -74,7 +74,7 @@ class DistillConfig:
     @property
     def inner_steps(self) -> int:
         """T, the number of differentiable SGD steps."""
-        return self.steps * self.epochs
+        return self.steps * self.replays
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -32,7 +32,7 @@ from .checkpoint import CHECKPOINT_FILE, CheckpointError, TrainState, load_check
 from .config import DistillConfig
 from .guards import DivergenceError, DistillInterrupted, StopSignals, divergence_reason
 from .hypergrad import hypergradient
-from .inner import replay_schedule
+from ..training import replay_schedule, resolve_device
 from .memory import check_memory, estimate_peak_bytes
 from .synthetic import DistillContext, SyntheticSet, initial_data
 from .validation import replay_accuracy, standard_accuracy
@@ -49,7 +49,7 @@ def bptt_step(ctx: DistillContext, step: int) -> torch.Tensor:
     cfg, synthetic = ctx.config, ctx.synthetic
     params0 = ctx.initial_params()  # Θ0
     data, labels, lrs = synthetic.data, synthetic.labels(), synthetic.lrs()  # x̃, ỹ, η
-    batches = replay_schedule(data, labels, cfg.steps, cfg.epochs, cfg.inner_mode)  # Eq. 1-2 order
+    batches = replay_schedule(data, labels, cfg.steps, cfg.replays, cfg.inner_mode)  # Eq. 1-2 order
     real_x, real_y = ctx.real_batch()  # Eq. 3's real batch
     inputs = [t for t in (data, labels, lrs) if t.requires_grad]
     loss, grads = hypergradient(  # Eq. 3-4
@@ -66,16 +66,6 @@ def outer_step_for(method: str) -> OuterStep:
     from . import matching  # imported here: the matching methods are optional for bptt runs
 
     return {"gradient-matching": matching.gradient_matching, "distribution-matching": matching.distribution_matching}[method]
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; an explicit CUDA request without CUDA is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={name!r} but CUDA is not available; use device='auto' or 'cpu'")
-    return device
 
 
 class Distiller:
@@ -170,7 +160,7 @@ class Distiller:
     def _check_memory(self, ctx: DistillContext) -> None:
         """Refuse a run whose hypergradient would not fit in memory, before spending any time on it."""
         cfg, synthetic = self.config, ctx.synthetic
-        batches = replay_schedule(synthetic.data.detach(), synthetic.labels().detach(), cfg.steps, cfg.epochs, cfg.inner_mode)
+        batches = replay_schedule(synthetic.data.detach(), synthetic.labels().detach(), cfg.steps, cfg.replays, cfg.inner_mode)
         largest = max(batches, key=lambda b: len(b[0]))
         real_x = embed(ctx.train_ids[: cfg.real_batch], ctx.embedding)
         params0 = init_params(cfg.arch, ctx.embedding.shape[1], ctx.num_classes, cfg.seed, ctx.device)
@@ -287,7 +277,7 @@ class Distiller:
         real = dict(token_ids=self._val_ids, targets=self._val_labels, embedding=ctx.embedding)
         if cfg.method == "bptt":
             acc = replay_accuracy(ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), ctx.synthetic.lrs(),
-                                  self._val_inits, steps=cfg.steps, epochs=cfg.epochs, mode=cfg.inner_mode, **real)
+                                  self._val_inits, steps=cfg.steps, replays=cfg.replays, mode=cfg.inner_mode, **real)
         else:
             acc = standard_accuracy(ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), self._val_inits, **real)
         if acc > state.best_val_acc:
@@ -343,7 +333,7 @@ class Distiller:
             "distill_seconds": state.elapsed, "divergence_events": len(state.history["events"]),
             "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
         }
-        distilled = synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, epochs=cfg.epochs,
+        distilled = synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, replays=cfg.replays,
                                                with_lrs=cfg.method == "bptt", metrics=metrics, **self._card)
         synthetic.load_tensors_(live)
         return distilled

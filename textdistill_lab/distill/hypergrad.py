@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from .inner import Batch, Params, soft_cross_entropy, train_steps
+from ..training import Batch, Params, soft_cross_entropy, train_steps
 
 
 def outer_loss(model: nn.Module, params: Params, real_x: torch.Tensor, real_y: torch.Tensor) -> torch.Tensor:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from .inner import Params, soft_cross_entropy, train_steps
+from ..training import Params, soft_cross_entropy, train_steps
 from .synthetic import DistillContext
 
 def gradient_matching(ctx: DistillContext, step: int) -> torch.Tensor:

@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..training import Batch, Params, sgd_step
 from .hypergrad import outer_loss
-from .inner import Batch, Params, sgd_step
 
 log = logging.getLogger(__name__)
 

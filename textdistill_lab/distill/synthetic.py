@@ -32,7 +32,7 @@ from torch import nn
 from ..distilled_set import DistilledSet
 from ..models import embed, init_params
 from .config import DistillConfig
-from .inner import Params
+from ..training import Params
 
 
 def _softplus_inverse(value: float) -> float:
@@ -114,7 +114,7 @@ class SyntheticSet:
         return all(bool(torch.isfinite(t).all()) for t in self.named_tensors().values() if t.is_floating_point())
 
     def to_distilled_set(
-        self, class_names: list[str], *, steps: int, epochs: int, with_lrs: bool = True, **card
+        self, class_names: list[str], *, steps: int, replays: int, with_lrs: bool = True, **card
     ) -> DistilledSet:
         """Freeze the current values into a :class:`DistilledSet` (CPU, float32).
 
@@ -127,7 +127,7 @@ class SyntheticSet:
                 lrs=self.lrs().detach().float().cpu().clone() if with_lrs else torch.empty(0),
                 class_names=list(class_names),
                 steps=steps,
-                epochs=epochs,
+                replays=replays,
                 **card,
             )
 

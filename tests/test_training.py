@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from textdistill_lab.distill.inner import replay_schedule, sgd_step, soft_cross_entropy, step_batches, train_steps
+from textdistill_lab.training import replay_schedule, sgd_step, soft_cross_entropy, step_batches, train_steps
 from textdistill_lab.models import init_params, make_model
 
 
@@ -42,11 +42,11 @@ def test_fewer_samples_than_steps_uses_the_whole_set_every_step():
     assert len(batches) == 4 and all(torch.equal(x, data) for x, _ in batches)
 
 
-def test_replay_schedule_orders_epochs_and_full_batch_mode():
+def test_replay_schedule_orders_replays_and_full_batch_mode():
     data, labels = synthetic(per_class=4)
-    schedule = replay_schedule(data, labels, steps=2, epochs=3)
+    schedule = replay_schedule(data, labels, steps=2, replays=3)
     assert len(schedule) == 6 and torch.equal(schedule[0][0], schedule[2][0]) and torch.equal(schedule[1][0], schedule[5][0])
-    full = replay_schedule(data, labels, steps=2, epochs=3, mode="full-batch")
+    full = replay_schedule(data, labels, steps=2, replays=3, mode="full-batch")
     assert len(full) == 6 and all(torch.equal(x, data) for x, _ in full)
 
 
