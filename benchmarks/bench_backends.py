@@ -34,7 +34,7 @@ def worker(backend: str, inner_steps: int, mode: str, steps: int, threads: int |
     import torch
     import torch.nn.functional as F
 
-    from textdistill_lab.distill.hypergrad import hypergradient
+    from textdistill_lab.distill.bptt import hypergradient
     from textdistill_lab.training import replay_schedule
     from textdistill_lab.models import init_params, make_model
 

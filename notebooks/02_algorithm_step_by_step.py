@@ -55,7 +55,7 @@ import torch
 from sklearn.datasets import make_moons
 from torch.func import functional_call
 
-from textdistill_lab.distill.hypergrad import hypergradient, outer_loss
+from textdistill_lab.distill.bptt import hypergradient, outer_loss
 from textdistill_lab.training import replay_schedule, soft_cross_entropy, train_steps
 from textdistill_lab.distill.memory import estimate_peak_bytes
 from textdistill_lab.models import init_params, make_model

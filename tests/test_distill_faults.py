@@ -17,7 +17,7 @@ import torch
 from textdistill_lab.distill import (
     Callback, CheckpointError, DistillConfig, DistillInterrupted, DistillMemoryError, Distiller, DivergenceError,
 )
-from textdistill_lab.distill import distiller as distiller_module
+from textdistill_lab.distill import bptt as bptt_module
 from textdistill_lab.distill.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from textdistill_lab.distill.memory import estimate_peak_bytes
 from textdistill_lab.distilled_set import DistilledSet
@@ -130,7 +130,7 @@ def test_damaged_checkpoint_is_refused_and_a_failed_save_keeps_the_old_one(toy_d
 
 def poison_hypergradient(monkeypatch, calls: set[int], what: str = "loss") -> None:
     """Make the hypergradient return NaN (in the loss or the data gradient) on the given call numbers."""
-    real = distiller_module.hypergradient
+    real = bptt_module.hypergradient
     count = {"n": 0}
 
     def poisoned(*args, **kwargs):
@@ -143,7 +143,7 @@ def poison_hypergradient(monkeypatch, calls: set[int], what: str = "loss") -> No
                 grads = [grads[0] * float("inf"), *grads[1:]]
         return loss, grads
 
-    monkeypatch.setattr(distiller_module, "hypergradient", poisoned)
+    monkeypatch.setattr(bptt_module, "hypergradient", poisoned)
 
 
 @pytest.mark.parametrize("what", ["loss", "grad"])

@@ -2,16 +2,14 @@
 
 from .callbacks import Callback, TqdmProgress
 from .checkpoint import CheckpointError
+from .bptt import bptt_step, hypergradient
 from .config import DistillConfig
-from .distiller import Distiller, bptt_step
+from .distiller import Distiller
 from .guards import DistillInterrupted, DivergenceError
-from .hypergrad import hypergradient
-from ..training import replay_schedule, soft_cross_entropy, step_batches, train_steps
 from .memory import DistillMemoryError
 from .synthetic import DistillContext, SyntheticSet
 
 __all__ = [
     "Callback", "CheckpointError", "DistillConfig", "DistillContext", "DistillInterrupted", "DistillMemoryError",
     "Distiller", "DivergenceError", "SyntheticSet", "TqdmProgress", "bptt_step", "hypergradient",
-    "replay_schedule", "soft_cross_entropy", "step_batches", "train_steps",
 ]

@@ -1,17 +1,9 @@
-"""Data distillation for text (Li & Li, SIGIR 2021, Section 2), top to bottom.
+"""The distillation loop shared by every method: ``Distiller(config).fit(dataset, vectors)``.
 
-    Init      x̃ (M, tokens, dim) from noise / real texts / class means; ỹ one-hot or softmax(logits);
-              η_t = clamp(softplus(raw_t), lr_min, lr_max), t = 1..T                   (synthetic.py)
-    repeat for each outer step:
-      Θ0      a fresh initialisation (protocol "random") or the one fixed Θ0 ("fixed")
-      Eq. 1-2 θ_{t+1} = θ_t - η_t ∇θ ℓ(x̃_t, ỹ_t; θ_t) for the T batches of replay_schedule
-      Eq. 3   L = ℓ(x, y; θ_T) on a real batch (x embedded with the frozen lookup)
-      Eq. 4   ∇_{x̃, η, ỹ} L through the inner loop (backend: unroll, backgradient, truncated)
-      Eq. 5   Adam step on x̃, raw η (and label logits); clamp η to [lr_min, lr_max]
-
-The loop around Eq. 5 is shared by every method (the matching methods swap the outer step, see
-:mod:`.synthetic`): validation with keep-best, a divergence guard that rolls back and halves the
-outer learning rate, checkpoints on a schedule and on Ctrl-C/SIGTERM, callbacks.
+Each outer step calls the method's step (the paper's Eq. 1-4 are :func:`.bptt.bptt_step`; the
+matching methods are in :mod:`.matching`), then applies Eq. 5: an Adam step on the synthetic set
+and the learning-rate clamp. Around it: validation with keep-best, a divergence guard that rolls
+back and halves the outer learning rate, checkpoints on a schedule and on Ctrl-C/SIGTERM, callbacks.
 """
 
 from __future__ import annotations
@@ -26,13 +18,13 @@ import torch
 from ..data import TextDataset
 from ..distilled_set import DistilledSet
 from ..models import embed, init_params, make_model
+from ..training import replay_schedule, resolve_device
 from ..vectors import WordVectors
+from .bptt import bptt_step
 from .callbacks import TqdmProgress, notify
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, TrainState, load_checkpoint, save_checkpoint
 from .config import DistillConfig
 from .guards import DivergenceError, DistillInterrupted, StopSignals, divergence_reason
-from .hypergrad import hypergradient
-from ..training import replay_schedule, resolve_device
 from .memory import check_memory, estimate_peak_bytes
 from .synthetic import DistillContext, SyntheticSet, initial_data
 from .validation import replay_accuracy, standard_accuracy
@@ -42,21 +34,6 @@ log = logging.getLogger(__name__)
 OuterStep = Callable[[DistillContext, int], torch.Tensor]
 # Config fields that may change between a run and its resume without changing the result.
 RESUMABLE_CHANGES = ("outer_steps", "checkpoint_every", "device", "max_memory_gb")
-
-
-def bptt_step(ctx: DistillContext, step: int) -> torch.Tensor:
-    """One outer step of Li & Li (2021): Eq. 1-4, leaving the hypergradient in ``.grad``."""
-    cfg, synthetic = ctx.config, ctx.synthetic
-    params0 = ctx.initial_params()  # Θ0
-    data, labels, lrs = synthetic.data, synthetic.labels(), synthetic.lrs()  # x̃, ỹ, η
-    batches = replay_schedule(data, labels, cfg.steps, cfg.replays, cfg.inner_mode)  # Eq. 1-2 order
-    real_x, real_y = ctx.real_batch()  # Eq. 3's real batch
-    inputs = [t for t in (data, labels, lrs) if t.requires_grad]
-    loss, grads = hypergradient(  # Eq. 3-4
-        cfg.backend, ctx.model, params0, batches, lrs, real_x, real_y, inputs, truncate_k=cfg.truncate_k
-    )
-    torch.autograd.backward(inputs, grads)  # through softmax / softplus into the learnable leaves
-    return loss
 
 
 def outer_step_for(method: str) -> OuterStep:
@@ -92,13 +69,10 @@ class Distiller:
         cfg = self.config
         callbacks = [*callbacks, TqdmProgress(disable=not progress)]
         ctx = self._context(dataset, vectors)
+        # What makes this run this run: a checkpoint must match it to resume, and the result's card carries it.
         self._identity = {
-            "config": cfg.to_dict(), "dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint,
-            "vectors": vectors.name, "vectors_checksum": vectors.checksum,
-        }
-        self._card = {
-            "method": cfg.method, "dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint,
-            "vectors": vectors.name, "vectors_checksum": vectors.checksum, "config": cfg.to_dict(),
+            "method": cfg.method, "config": cfg.to_dict(), "dataset": dataset.name,
+            "dataset_fingerprint": dataset.fingerprint, "vectors": vectors.name, "vectors_checksum": vectors.checksum,
         }
         self._ctx, self._dataset, self._callbacks = ctx, dataset, callbacks
         self._checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
@@ -334,7 +308,7 @@ class Distiller:
             "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
         }
         distilled = synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, replays=cfg.replays,
-                                               with_lrs=cfg.method == "bptt", metrics=metrics, **self._card)
+                                               with_lrs=cfg.method == "bptt", metrics=metrics, **self._identity)
         synthetic.load_tensors_(live)
         return distilled
 

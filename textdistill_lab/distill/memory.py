@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..training import Batch, Params, sgd_step
-from .hypergrad import outer_loss
+from .bptt import outer_loss
 
 log = logging.getLogger(__name__)
 

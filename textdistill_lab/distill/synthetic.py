@@ -12,7 +12,8 @@ and callbacks. A method only supplies one *outer step*::
 
 The loop finds the step by name: ``matching.gradient_matching(ctx, step)`` and
 ``matching.distribution_matching(ctx, step)`` (in :mod:`textdistill_lab.distill.matching`); ``bptt``
-is :func:`textdistill_lab.distill.distiller.bptt_step`, a worked example. The loop zeroes the gradients before the call and applies Adam after it. Rules that keep resume
+is :func:`textdistill_lab.distill.bptt.bptt_step`, a worked example. The loop zeroes the gradients
+before the call and applies Adam after it. Rules that keep resume
 bit-identical: draw *all* randomness from ``ctx.generator`` (``ctx.initial_params()`` and
 ``ctx.real_batch()`` already do), and keep no state between outer steps outside ``ctx``.
 Build the inner network with ``ctx.model`` and ``torch.func.functional_call(ctx.model, params, (x,))``;
@@ -31,8 +32,8 @@ from torch import nn
 
 from ..distilled_set import DistilledSet
 from ..models import embed, init_params
-from .config import DistillConfig
 from ..training import Params
+from .config import DistillConfig
 
 
 def _softplus_inverse(value: float) -> float:

@@ -1,8 +1,17 @@
-"""Hypergradients of the outer loss (Eq. 3-4) through T inner SGD steps: three back-ends, one interface.
+"""Li & Li (2021), Section 2: one outer step of data distillation, Eq. 1 to 5 top to bottom.
 
-Every back-end answers the same question: given Θ0, the inner batches (built from the synthetic
-data and labels, so they carry a graph back to them), the per-step learning rates and a real
-batch, what is d L_outer(θ_T) / d(inputs)? They differ only in memory and exactness:
+    Init      x̃ (M, tokens, dim) from noise / real texts / class means; ỹ one-hot or softmax(logits);
+              η_t = clamp(softplus(raw_t), lr_min, lr_max), t = 1..T                   (synthetic.py)
+    repeat for each outer step (:func:`bptt_step`):
+      Θ0      a fresh initialisation (protocol "random") or the one fixed Θ0 ("fixed")
+      Eq. 1-2 θ_{t+1} = θ_t - η_t ∇θ ℓ(x̃_t, ỹ_t; θ_t) for the T batches of replay_schedule
+              (:func:`~textdistill_lab.training.train_steps`, the inner loop shared with evaluation)
+      Eq. 3   L = ℓ(x, y; θ_T) on a real batch (x embedded with the frozen lookup)   (:func:`outer_loss`)
+      Eq. 4   ∇_{x̃, η, ỹ} L through the inner loop                                 (:func:`hypergradient`)
+      Eq. 5   Adam step on x̃, raw η (and label logits); clamp η to [lr_min, lr_max]
+              (the outer loop in :mod:`.distiller`, shared by every method)
+
+Eq. 4 has three back-ends behind one signature; they differ only in memory and exactness:
 
 - ``unroll``: autograd through the whole loop (``create_graph=True``). Exact; memory grows with T
   times the activations of a step.
@@ -23,7 +32,23 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from ..training import Batch, Params, soft_cross_entropy, train_steps
+from ..training import Batch, Params, replay_schedule, soft_cross_entropy, train_steps
+from .synthetic import DistillContext
+
+
+def bptt_step(ctx: DistillContext, step: int) -> torch.Tensor:
+    """One outer step of Li & Li (2021): Eq. 1-4, leaving the hypergradient in ``.grad``."""
+    cfg, synthetic = ctx.config, ctx.synthetic
+    params0 = ctx.initial_params()  # Θ0
+    data, labels, lrs = synthetic.data, synthetic.labels(), synthetic.lrs()  # x̃, ỹ, η
+    batches = replay_schedule(data, labels, cfg.steps, cfg.replays, cfg.inner_mode)  # Eq. 1-2 order
+    real_x, real_y = ctx.real_batch()  # Eq. 3's real batch
+    inputs = [t for t in (data, labels, lrs) if t.requires_grad]
+    loss, grads = hypergradient(  # Eq. 3-4
+        cfg.backend, ctx.model, params0, batches, lrs, real_x, real_y, inputs, truncate_k=cfg.truncate_k
+    )
+    torch.autograd.backward(inputs, grads)  # through softmax / softplus into the learnable leaves
+    return loss
 
 
 def outer_loss(model: nn.Module, params: Params, real_x: torch.Tensor, real_y: torch.Tensor) -> torch.Tensor:

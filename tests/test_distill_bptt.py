@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from textdistill_lab.distill.hypergrad import hypergradient
+from textdistill_lab.distill.bptt import hypergradient
 from textdistill_lab.training import replay_schedule
 from textdistill_lab.models import init_params, make_model
 
