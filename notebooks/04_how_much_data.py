@@ -51,7 +51,7 @@ import pandas as pd
 import torch
 
 from textdistill_lab import SizeExplorer, decode, load_dataset, load_vectors
-from textdistill_lab.compare import SMOKE_BUDGET, Budget, train_distilled, train_full, train_random
+from textdistill_lab.experiment import SMOKE_BUDGET, Budget, train_distilled, train_full, train_random
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 SIZES = [1, 2] if SMOKE else [1, 3, 10]  # samples per class

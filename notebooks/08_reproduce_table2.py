@@ -58,7 +58,7 @@ import torch
 from IPython.display import Markdown, display
 
 from textdistill_lab.data.hub import hub_offline_reason
-from textdistill_lab.compare import FULL_BUDGET, SMOKE_BUDGET
+from textdistill_lab.experiment import FULL_BUDGET, SMOKE_BUDGET
 from textdistill_lab.paper import BENCHMARKS
 from textdistill_lab.reproduce import plan, run_experiment
 

@@ -13,7 +13,7 @@ import pytest
 from test_report import PageParser, parse, plotlyjs_copies, trace_names
 from textdistill_lab import cli, reproduce
 from textdistill_lab.data.registry import DATASETS
-from textdistill_lab.compare import SMOKE_BUDGET
+from textdistill_lab.experiment import SMOKE_BUDGET
 from textdistill_lab.paper import ANALOGUES, BENCHMARKS, PAPER_VECTORS, analogue_banner, benchmark
 from textdistill_lab.reproduce import Job, plan, table2_cells
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .compare import FULL_BUDGET, SMOKE_BUDGET, Budget, Comparison, compare_sets
 from .data import TextDataset, load_dataset
 from .class_summary import compare_classes
 from .decode import Decoded, decode
+from .experiment import FULL_BUDGET, SMOKE_BUDGET, Budget, Comparison, compare_sets
 from .io import atomic_write_json
 from .plots import Curve, accuracy_vs_epoch
 from .project import Projection, project

@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from . import __version__
+from ._version import __version__
 from .io import atomic_write_bytes, atomic_write_json, sha256_bytes
 
 TENSORS_FILE = "distilled.safetensors"

@@ -28,8 +28,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import __version__
+from ._version import __version__
 from .baselines import EmbeddingLike, RealSubset, as_embedding
+from .choices import EVAL_MODES
 from .data import TextDataset
 from .distilled_set import DistilledSet, check_vectors
 from .io import atomic_write_json
@@ -42,7 +43,6 @@ from .vectors import WordVectors
 
 log = logging.getLogger(__name__)
 
-MODES = ("auto", "standard", "replay", "replay-shuffled")
 OPTIMIZERS = ("sgd", "adam")
 TrainingSet = DistilledSet | RealSubset
 
@@ -245,8 +245,8 @@ def evaluate(
 def resolve_mode(train_set: TrainingSet, mode: str = "auto") -> str:
     """The training mode ``mode`` stands for: ``auto`` replays a set that carries learned learning
     rates (the paper's protocol) and trains on anything else with shuffled minibatches."""
-    if mode not in MODES:
-        raise ValueError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+    if mode not in EVAL_MODES:
+        raise ValueError(f"mode={mode!r} is not one of {', '.join(EVAL_MODES)}")
     if mode != "auto":
         return mode
     return "replay" if isinstance(train_set, DistilledSet) and len(train_set.lrs) else "standard"

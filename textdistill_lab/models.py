@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .choices import ARCHITECTURES
+
 
 class TextCNN(nn.Module):
     """Kim (2014) TextCNN: parallel convolutions, ReLU, max-over-time pooling, linear classifier.
@@ -68,9 +70,6 @@ class MeanPoolMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
-
-
-ARCHITECTURES = ("textcnn", "textcnn-authors", "meanpool-mlp")
 
 
 def make_model(arch: str, dim: int, num_classes: int) -> nn.Module:

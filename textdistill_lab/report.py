@@ -18,7 +18,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from . import __version__
+from ._version import __version__
 from .io import atomic_write_bytes
 
 _STYLE = """

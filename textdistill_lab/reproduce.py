@@ -13,11 +13,12 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .compare import (
-    FULL_BUDGET, Budget, Comparison, compare_sets, smallest_class, train_distilled, train_full, train_random,
-)
+from .choices import EXPERIMENTS
 from .data import TextDataset, load_dataset
 from .evaluate import EvalResult
+from .experiment import (
+    FULL_BUDGET, Budget, Comparison, compare_sets, smallest_class, train_distilled, train_full, train_random,
+)
 from .io import atomic_write_bytes, atomic_write_json
 from .paper import (
     ANALOGUES, BENCHMARKS, PAPER, PAPER_CLAIM, PAPER_NUMBERS_NOTE, PAPER_VECTORS, Benchmark, analogue_banner, benchmark,
@@ -27,7 +28,6 @@ from .report import Section, Table, write_report
 from .vectors import WordVectors
 from .vectors_sources import load_vectors
 
-EXPERIMENTS = ("table2", "epochs", "sizes")
 
 
 @dataclass(frozen=True)

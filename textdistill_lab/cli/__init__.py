@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 from .errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, PROG, UsageError, fail, usage_hint
 from .flags import option_flag
-from .parser import CONFIG_HELP, build_parser
+from .parser import build_parser
 
-__all__ = ["CONFIG_HELP", "UsageError", "build_parser", "main", "option_flag"]
+__all__ = ["UsageError", "build_parser", "main", "option_flag"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

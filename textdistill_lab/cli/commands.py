@@ -278,7 +278,7 @@ def _frame_table(frame):
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
     from .. import reproduce
-    from ..compare import FULL_BUDGET, SMOKE_BUDGET
+    from ..experiment import FULL_BUDGET, SMOKE_BUDGET
     from ..paper import offline_datasets
 
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()] if args.datasets else None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from .. import __version__
+from .._version import __version__
+from ..choices import ARCHITECTURES, DEVICES, EVAL_MODES, EXPERIMENTS
+from ..distill.config import METHODS, DistillConfig  # light: the distill package imports lazily
 from . import commands
 from .errors import PROG, UsageError
 from .flags import option_flag
-
-DEVICES = ("auto", "cpu", "cuda")
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -52,8 +52,6 @@ def _add_dataset_options(parser: argparse.ArgumentParser, *, inherit: bool = Fal
 
 
 def _add_method(parser: argparse.ArgumentParser) -> None:
-    from ..distill.config import METHODS
-
     parser.add_argument("--method", default=None, choices=METHODS,
                         help="distillation method (default: the distiller's default, DistillConfig.method)")
 
@@ -64,76 +62,32 @@ def _add_device(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_eval_options(parser: argparse.ArgumentParser) -> None:
-    from ..evaluate import MODES
-    from ..models import ARCHITECTURES
-
     group = parser.add_argument_group("evaluation")
     group.add_argument("--seeds", type=int, default=5, help="fresh models trained from seeds 0..N-1; mean ± std over them")
     group.add_argument("--epochs", type=int, default=None,
                        help="training epochs (default: 30 in standard mode, 1 pass of the learned schedule in replay modes)")
     group.add_argument("--arch", default="textcnn", choices=ARCHITECTURES,
                        help="classifier trained on the set (meanpool-mlp checks cross-architecture transfer)")
-    group.add_argument("--mode", default="auto", choices=MODES,
+    group.add_argument("--mode", default="auto", choices=EVAL_MODES,
                        help="replay = the learned steps and learning rates in order (the paper's protocol); "
                        "standard = shuffled minibatches with Adam; auto = replay for sets with learned learning rates, "
                        "standard for the others")
 
 
-# DistillConfig fields as `distill` options: the field's default and type come from the dataclass.
-CONFIG_HELP = {
-    "method": "bptt = the paper's unrolled bi-level optimisation; or gradient/distribution matching",
-    "per_class": "synthetic samples per class",
-    "init": "start from Gaussian noise (the paper), random real texts, or class means",
-    "arch": "classifier the data is distilled for",
-    "steps": "inner loop: the synthetic set is cut into this many batches (SGD steps per replay)",
-    "replays": "inner loop: replays of those batches; T = steps x replays differentiable SGD steps",
-    "inner_mode": "replay = class-balanced batches as in the paper's code; full-batch = every step on the whole set",
-    "lr_init": "initial inner learning rate of every step",
-    "lr_min": "lower clamp of the learned learning rates",
-    "lr_max": "upper clamp of the learned learning rates",
-    "learn_lr": "learn the per-step learning rates (--no-learn-lr keeps them fixed)",
-    "labels": "fixed one-hot labels (the paper) or learnable soft labels",
-    "protocol": "random = a fresh initialisation every outer step (honest); fixed = one Θ0 for distilling and evaluating (the paper's code)",
-    "backend": "hypergradient: unroll (autograd), backgradient (the paper's, memory-light), truncated (last K steps)",
-    "truncate_k": "K for --backend truncated",
-    "outer_steps": "outer (Adam) steps on the synthetic data",
-    "outer_lr": "Adam learning rate of the outer loop",
-    "real_batch": "real training texts per outer step (the outer loss, Eq. 3)",
-    "match_rounds": "gradient matching: matches per outer step, each after match_net_steps network updates",
-    "match_net_steps": "matching methods: network updates on synthetic data between matches",
-    "match_net_lr": "matching methods: learning rate of those updates",
-    "validate_every": "validate every N outer steps and keep the best synthetic set",
-    "validate_inits": "fresh initialisations per validation",
-    "max_nan_retries": "NaN/Inf guard: roll back and halve the outer lr at most this many times",
-    "max_memory_gb": "refuse an unroll run whose estimated peak memory exceeds this many GB (default: available memory)",
-    "bf16": "bf16 autocast (faster on some CPUs; opt-in)",
-    "checkpoint_every": "write an atomic checkpoint every N outer steps (and on Ctrl-C)",
-    "seed": "seed of the distillation (same seed, same machine: bit-identical result on CPU)",
-    "device": "where to compute: auto = cuda when available, else cpu",
-}
-
-
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
-    from ..distill import config as cfg
-    from ..models import ARCHITECTURES
-
-    choices = {"method": cfg.METHODS, "backend": cfg.BACKENDS, "init": cfg.INITS, "protocol": cfg.PROTOCOLS,
-               "labels": cfg.LABELS, "inner_mode": cfg.INNER_MODES, "arch": ARCHITECTURES, "device": DEVICES}
+    """Every DistillConfig field as a `distill` option: default, type, help and choices from the dataclass."""
     group = parser.add_argument_group("distillation (DistillConfig)")
-    for field in dataclasses.fields(cfg.DistillConfig):
-        flag = option_flag(field.name)
-        # a field added to DistillConfig later still gets an option; tests insist on a real help text
-        help_text = CONFIG_HELP.get(field.name, field.name.replace("_", " "))
-        kwargs: dict = {"dest": field.name, "default": field.default, "help": help_text}
+    for field in dataclasses.fields(DistillConfig):
+        kwargs: dict = {"dest": field.name, "default": field.default, "help": field.metadata["help"]}
         if isinstance(field.default, bool):
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
             kwargs["type"] = float if field.name == "max_memory_gb" else type(field.default)
-            if field.name in choices:
-                kwargs["choices"] = choices[field.name]
+            if field.metadata["choices"]:
+                kwargs["choices"] = field.metadata["choices"]
             elif field.name == "max_memory_gb":
                 kwargs["metavar"] = "GB"
-        group.add_argument(flag, **kwargs)
+        group.add_argument(option_flag(field.name), **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -221,8 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="search the dataset's vocabulary or all words of the vectors")
     _add_vectors(p, default=None)
     p.add_argument("--html", default=None, metavar="PATH", help="also write the decoded samples as an HTML page (shaded by similarity)")
-
-    from ..reproduce import EXPERIMENTS
 
     p = command("reproduce", commands.cmd_reproduce, "rerun the paper's Table 2, Figure 3 (epochs) or Figure 4 (sizes)",
                 "Online (internet): the eight benchmarks at the paper's sizes through Hugging Face datasets.\n"

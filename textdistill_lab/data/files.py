@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -35,6 +34,8 @@ def _require_columns(path: Path, available: Sequence[str], wanted: Sequence[str]
 
 
 def _read_csv(path: Path, columns: list[str]) -> dict[str, list]:
+    import pandas as pd  # here, not at the top: `textdistill datasets` lists the registry without it
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from .errors import DataError
 from .fetch import Pinned, read_zip_bytes
@@ -60,16 +59,23 @@ def parse_trec(files: dict[str, bytes]) -> RawData:
     return _from_names(texts, names, sorted(TREC_CLASSES.values()))
 
 
+def _read_csv(data: bytes, **options):
+    """pandas is imported here, not at the top: `textdistill datasets` lists the registry without it."""
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8", **options)
+
+
 def parse_sms_spam(files: dict[str, bytes]) -> RawData:
     """UCI SMS Spam Collection: columns ``spam`` (0/1) and ``text``."""
-    frame = pd.read_csv(io.BytesIO(_only(files)), encoding="utf-8", dtype={"text": str}, keep_default_na=False)
+    frame = _read_csv(_only(files), dtype={"text": str}, keep_default_na=False)
     names = np.where(frame["spam"].to_numpy() == 1, "spam", "ham").tolist()
     return _from_names(frame["text"].str.strip().tolist(), names, ["ham", "spam"])
 
 
 def parse_mr(files: dict[str, bytes]) -> RawData:
     """Movie-review sentences with a mean human score; the sign is the label, the 37 zeros are dropped."""
-    frame = pd.read_csv(io.BytesIO(_only(files)), sep="\t", encoding="utf-8", dtype={"text": str})
+    frame = _read_csv(_only(files), sep="\t", dtype={"text": str})
     frame = frame[frame["sentiment"] != 0]
     names = np.where(frame["sentiment"].to_numpy() > 0, "positive", "negative").tolist()
     return _from_names(frame["text"].str.strip().tolist(), names, ["negative", "positive"])
@@ -77,7 +83,7 @@ def parse_mr(files: dict[str, bytes]) -> RawData:
 
 def parse_rotten_tomatoes(files: dict[str, bytes]) -> RawData:
     """Rotten Tomatoes review snippets, ``fresh`` vs ``rotten`` (the ``plot`` summaries are left out)."""
-    frame = pd.read_csv(io.BytesIO(bz2.decompress(_only(files))), encoding="utf-8", dtype={"text": str})
+    frame = _read_csv(bz2.decompress(_only(files)), dtype={"text": str})
     frame = frame[frame["category"].isin(["fresh", "rotten"])]
     return _from_names(frame["text"].str.strip().tolist(), frame["category"].tolist(), ["fresh", "rotten"])
 
@@ -99,7 +105,7 @@ def parse_bbc_news(files: dict[str, bytes]) -> RawData:
 def parse_health_tweets(files: dict[str, bytes]) -> RawData:
     """Health news tweets (UCI): the label is the outlet, ``source_id`` before its last ``-``."""
     _, csv_bytes = read_zip_bytes(_only(files), "healthtweets.csv")
-    frame = pd.read_csv(io.BytesIO(csv_bytes), encoding="utf-8", dtype=str, keep_default_na=False)
+    frame = _read_csv(csv_bytes, dtype=str, keep_default_na=False)
     outlets = frame["source_id"].str.rsplit("-", n=1).str[0].tolist()
     texts = frame["text"].str.replace(_URL, " ", regex=True).str.strip().tolist()  # links are noise, not words
     keep = [i for i, text in enumerate(texts) if text]  # tweets that were only a link

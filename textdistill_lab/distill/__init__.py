@@ -1,15 +1,19 @@
-"""Distillation: Li & Li (2021) bi-level optimisation and the matching methods."""
+"""Distillation: Li & Li (2021) bi-level optimisation and the matching methods.
 
-from .callbacks import Callback, TqdmProgress
-from .checkpoint import CheckpointError
-from .bptt import bptt_step, hypergradient
-from .config import DistillConfig
-from .distiller import Distiller
-from .guards import DistillInterrupted, DivergenceError
-from .memory import DistillMemoryError
-from .synthetic import DistillContext, SyntheticSet
+Names are imported on first use, so the CLI reads :mod:`.config` without loading torch.
+"""
 
-__all__ = [
-    "Callback", "CheckpointError", "DistillConfig", "DistillContext", "DistillInterrupted", "DistillMemoryError",
-    "Distiller", "DivergenceError", "SyntheticSet", "TqdmProgress", "bptt_step", "hypergradient",
-]
+from .._lazy import make_lazy
+
+_EXPORTS = {
+    ".bptt": ("bptt_step", "hypergradient"),
+    ".callbacks": ("Callback", "TqdmProgress"),
+    ".checkpoint": ("CheckpointError",),
+    ".config": ("DistillConfig",),
+    ".distiller": ("Distiller",),
+    ".guards": ("DistillInterrupted", "DivergenceError"),
+    ".memory": ("DistillMemoryError",),
+    ".synthetic": ("DistillContext", "SyntheticSet"),
+}
+
+__all__ = make_lazy(__name__, _EXPORTS)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from ..choices import ARCHITECTURES, DEVICES
 
 METHODS = ("bptt", "gradient-matching", "distribution-matching")
 BACKENDS = ("unroll", "backgradient", "truncated")
@@ -10,6 +13,11 @@ INITS = ("noise", "real", "class-mean")
 PROTOCOLS = ("random", "fixed")
 LABELS = ("fixed", "learnable")
 INNER_MODES = ("replay", "full-batch")
+
+
+def _option(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:  # noqa: A002
+    """A config field with the help text (and choices) that ``textdistill distill --help`` shows for it."""
+    return field(default=default, metadata={"help": help, "choices": choices})
 
 
 @dataclass
@@ -21,41 +29,52 @@ class DistillConfig:
     al. 2021; Zhao & Bilen 2023) share the synthetic set, init, labels and outer optimiser.
     """
 
-    method: str = "bptt"
-    per_class: int = 10
-    init: str = "real"  # the paper uses "noise"; "real" converges faster on CPU
-    arch: str = "textcnn"
+    method: str = _option("bptt", "bptt = the paper's unrolled bi-level optimisation; or gradient/distribution matching",
+                          METHODS)
+    per_class: int = _option(10, "synthetic samples per class")
+    # the paper uses "noise"; "real" converges faster on CPU
+    init: str = _option("real", "start from Gaussian noise (the paper), random real texts, or class means", INITS)
+    arch: str = _option("textcnn", "classifier the data is distilled for", ARCHITECTURES)
     # Inner loop (Eq. 1-2): the synthetic set cut into `steps` batches, replayed `replays` times.
     # 10 x 3 = 30 steps: on trec (10/class, 300 outer steps) T=30 reached 0.67 test accuracy, T=10 0.56.
-    steps: int = 10
-    replays: int = 3
-    inner_mode: str = "replay"
-    lr_init: float = 0.05  # 0.01 leaves a fresh TextCNN nearly untrained after T steps; learned rates settle ~0.2
-    lr_min: float = 1e-4
-    lr_max: float = 1.0
-    learn_lr: bool = True
-    labels: str = "fixed"
-    protocol: str = "random"
-    backend: str = "unroll"
-    truncate_k: int = 5
+    steps: int = _option(10, "inner loop: the synthetic set is cut into this many batches (SGD steps per replay)")
+    replays: int = _option(3, "inner loop: replays of those batches; T = steps x replays differentiable SGD steps")
+    inner_mode: str = _option(
+        "replay", "replay = class-balanced batches as in the paper's code; full-batch = every step on the whole set",
+        INNER_MODES)
+    # 0.01 leaves a fresh TextCNN nearly untrained after T steps; learned rates settle ~0.2
+    lr_init: float = _option(0.05, "initial inner learning rate of every step")
+    lr_min: float = _option(1e-4, "lower clamp of the learned learning rates")
+    lr_max: float = _option(1.0, "upper clamp of the learned learning rates")
+    learn_lr: bool = _option(True, "learn the per-step learning rates (--no-learn-lr keeps them fixed)")
+    labels: str = _option("fixed", "fixed one-hot labels (the paper) or learnable soft labels", LABELS)
+    protocol: str = _option(
+        "random", "random = a fresh initialisation every outer step (honest); fixed = one Θ0 for distilling and "
+        "evaluating (the paper's code)", PROTOCOLS)
+    backend: str = _option(
+        "unroll", "hypergradient: unroll (autograd), backgradient (the paper's, memory-light), truncated (last K steps)",
+        BACKENDS)
+    truncate_k: int = _option(5, "K for --backend truncated")
     # Outer loop (Eq. 3-5): Adam on the synthetic data (and lrs, labels).
-    outer_steps: int = 400
-    outer_lr: float = 0.01  # 0.03 diverged on trec at T=30 (keep-best saved the run); 0.01 is stable
-    real_batch: int = 256
+    outer_steps: int = _option(400, "outer (Adam) steps on the synthetic data")
+    # 0.03 diverged on trec at T=30 (keep-best saved the run); 0.01 is stable
+    outer_lr: float = _option(0.01, "Adam learning rate of the outer loop")
+    real_batch: int = _option(256, "real training texts per outer step (the outer loss, Eq. 3)")
     # Matching methods: per outer step, `match_rounds` matches from one Θ0 (gradient matching), with
     # `match_net_steps` network updates on the synthetic data between them.
-    match_rounds: int = 10
-    match_net_steps: int = 5
-    match_net_lr: float = 0.01
+    match_rounds: int = _option(10, "gradient matching: matches per outer step, each after match_net_steps network updates")
+    match_net_steps: int = _option(5, "matching methods: network updates on synthetic data between matches")
+    match_net_lr: float = _option(0.01, "matching methods: learning rate of those updates")
     # Validation and stability.
-    validate_every: int = 50
-    validate_inits: int = 3
-    max_nan_retries: int = 3
-    max_memory_gb: float | None = None
-    bf16: bool = False
-    checkpoint_every: int = 50
-    seed: int = 0
-    device: str = "auto"
+    validate_every: int = _option(50, "validate every N outer steps and keep the best synthetic set")
+    validate_inits: int = _option(3, "fresh initialisations per validation")
+    max_nan_retries: int = _option(3, "NaN/Inf guard: roll back and halve the outer lr at most this many times")
+    max_memory_gb: float | None = _option(
+        None, "refuse an unroll run whose estimated peak memory exceeds this many GB (default: available memory)")
+    bf16: bool = _option(False, "bf16 autocast (faster on some CPUs; opt-in)")
+    checkpoint_every: int = _option(50, "write an atomic checkpoint every N outer steps (and on Ctrl-C)")
+    seed: int = _option(0, "seed of the distillation (same seed, same machine: bit-identical result on CPU)")
+    device: str = _option("auto", "where to compute: auto = cuda when available, else cpu", DEVICES)
 
     def __post_init__(self) -> None:
         for name, allowed in (
