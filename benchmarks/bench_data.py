@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 from textdistill_lab.data import list_datasets, load_dataset
-from textdistill_lab.vectors import vectors_coverage
-from textdistill_lab.vectors_sources import load_vectors
+from textdistill_lab.vectors import load_vectors, vectors_coverage
 
 RESULTS = Path(__file__).parent / "results" / "data.json"
 

@@ -34,7 +34,7 @@ from textdistill_lab.data import DataError, NeedsInternetError, load_dataset
 from textdistill_lab.distill import DistillConfig, Distiller
 from textdistill_lab.distill.config import METHODS
 from textdistill_lab.evaluate import EvalResult, evaluate, step_order_effect
-from textdistill_lab.vectors_sources import load_vectors
+from textdistill_lab.vectors import load_vectors
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_decode import measure  # noqa: E402 - the shared wall-time + peak-RSS sampler

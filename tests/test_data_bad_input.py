@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from textdistill_lab.data import DataError, NeedsInternetError, load_dataset
-from textdistill_lab.vectors_sources import load_vectors
+from textdistill_lab.vectors import load_vectors
 
 
 def snapshot(*roots):

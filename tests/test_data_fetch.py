@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from textdistill_lab.data import ChecksumError, DataError, NeedsInternetError
-from textdistill_lab.data.fetch import Pinned, fetch_archive, read_pinned, textdistill_home
+from textdistill_lab.download import Pinned, fetch_archive, read_pinned, textdistill_home
 
 GOOD = b"label,text\n1,hello\n"
 

@@ -11,8 +11,7 @@ import pytest
 
 from textdistill_lab.data import load_dataset
 from textdistill_lab.data.registry import DATASETS
-from textdistill_lab.vectors import vectors_coverage
-from textdistill_lab.vectors_sources import load_vectors
+from textdistill_lab.vectors import load_vectors, vectors_coverage
 
 pytestmark = pytest.mark.network_registry
 

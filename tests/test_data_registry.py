@@ -12,8 +12,8 @@ import pytest
 
 from textdistill_lab.data import DataError, NeedsInternetError, list_datasets, load_dataset
 from textdistill_lab.data import packaged, registry
-from textdistill_lab.data.errors import ChecksumError
-from textdistill_lab.data.fetch import Pinned
+from textdistill_lab.errors import ChecksumError
+from textdistill_lab.download import Pinned
 from textdistill_lab.data.hub import HUB
 from textdistill_lab.data.wordnet import parse_data_noun, wordnet_installed
 

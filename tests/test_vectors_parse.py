@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textdistill_lab.data import DataError
-from textdistill_lab.vectors_parse import convert_wink_json, parse_glove_lines, read_glove_file
+from textdistill_lab.vectors.parse import convert_wink_json, parse_glove_lines, read_glove_file
 
 GLOVE = "the 0.1 0.2 0.3\ncat -1.5 2e-3 4\nsat 0 0 1\n"
 
@@ -46,7 +46,7 @@ def test_bad_glove_text_names_the_line_and_problem(text, message):
 
 
 def test_chunked_parsing_matches_across_chunk_borders(monkeypatch):
-    import textdistill_lab.vectors_parse as vp
+    import textdistill_lab.vectors.parse as vp
 
     monkeypatch.setattr(vp, "_CHUNK", 2)
     rng = np.random.default_rng(0)

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from textdistill_lab.data import DataError, NeedsInternetError
-from textdistill_lab.vectors import WordVectors, vectors_coverage
-from textdistill_lab.vectors_sources import list_vectors, load_vectors
+from textdistill_lab.vectors import WordVectors, list_vectors, load_vectors, vectors_coverage
 
 GLOVE = "the 0.1 0.2 0.3\ncat -1.5 2e-3 4\nsat 0 0 1\n"
 
@@ -138,14 +137,6 @@ def test_coverage_is_token_weighted(toy_dataset, toy_vectors):
     assert part["token_coverage"] == pytest.approx(1 - n_missing / (ids != 0).sum())
     assert part["vocab_coverage"] == pytest.approx(1 - 2 / (len(vocab) - 2))
     assert set(part["top_missing"]) == {"the", "a"}
-
-
-def test_load_vectors_is_also_reachable_from_the_vectors_module(tmp_path, home):
-    from textdistill_lab.vectors import load_vectors as from_vectors
-
-    path = tmp_path / "tiny.txt"
-    path.write_text(GLOVE)
-    assert from_vectors(path).words == load_vectors(path).words
 
 
 def test_vectors_rows_of_marks_missing_words():

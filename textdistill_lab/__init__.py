@@ -22,8 +22,7 @@ _EXPORTS = {
     ".models": ("MeanPoolMLP", "TextCNN", "make_model"),
     ".plots": ("accuracy_vs_epoch", "accuracy_vs_size", "map_figure"),
     ".project": ("Projection", "project"),
-    ".vectors": ("WordVectors", "vectors_coverage"),
-    ".vectors_sources": ("list_vectors", "load_vectors"),
+    ".vectors": ("WordVectors", "list_vectors", "load_vectors", "vectors_coverage"),
     ".widgets": ("DecodeExplorer", "LiveAccuracyPlot", "SizeExplorer"),
 }
 

@@ -25,8 +25,7 @@ from .io import atomic_write_json
 from .plots import Curve, accuracy_vs_epoch
 from .project import Projection, project
 from .report import Section, Table, write_report
-from .vectors import WordVectors
-from .vectors_sources import load_vectors
+from .vectors import WordVectors, load_vectors
 
 log = logging.getLogger(__name__)
 

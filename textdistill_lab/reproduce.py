@@ -25,8 +25,7 @@ from .paper import (
 )
 from .plots import Curve, accuracy_vs_epoch, accuracy_vs_size
 from .report import Section, Table, write_report
-from .vectors import WordVectors
-from .vectors_sources import load_vectors
+from .vectors import WordVectors, load_vectors
 
 
 

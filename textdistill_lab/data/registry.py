@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from .dataset import TextDataset, build_dataset, stratified_split
-from .errors import ChecksumError, DataError, unknown_name
-from .fetch import registry_reachable, read_pinned, textdistill_home
+from ..errors import ChecksumError, DataError, unknown_name
+from ..download import registry_reachable, read_pinned, textdistill_home
 from .files import FORMATS, load_labelled_files
 from .hub import HUB, hub_offline_reason, load_hub
 from .packaged import PACKAGED

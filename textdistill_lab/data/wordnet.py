@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 from .raw import RawData
 
 WORDNET_DIR = Path("/usr/share/wordnet")

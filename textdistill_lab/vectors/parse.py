@@ -10,27 +10,24 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import warnings
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from .data.errors import DataError
+from ..errors import DataError
 
 _CHUNK = 20_000  # lines parsed per numpy call
 
 
 def _parse_chunk(rests: list[str], first_line: int, dim: int, source: str) -> np.ndarray:
-    try:
-        with warnings.catch_warnings():  # older numpy warns and stops early on a non-number, newer raises
-            warnings.simplefilter("ignore", DeprecationWarning)
-            values = np.fromstring(" ".join(rests), dtype=np.float32, sep=" ")
+    try:  # numpy's C parser; any non-number or short row raises, and the slow path below says where
+        values = np.loadtxt(io.StringIO("\n".join(rests)), dtype=np.float32, comments=None, ndmin=2)
     except ValueError:
-        values = np.empty(0, dtype=np.float32)
-    if values.size == len(rests) * dim:
-        return values.reshape(len(rests), dim)
+        values = np.empty((0, dim), dtype=np.float32)
+    if values.shape == (len(rests), dim):
+        return values
     for offset, rest in enumerate(rests):  # slow path, only to name the bad line
         try:
             np.asarray(rest.split(" "), dtype=np.float32)

