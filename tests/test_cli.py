@@ -135,7 +135,7 @@ def test_debug_shows_the_traceback_before_or_after_the_subcommand(capsys, tmp_pa
     [
         (ZeroDivisionError("division by zero"), ["unexpected ZeroDivisionError", "--debug"]),
         (ConnectionError("ag_news needs internet"), ["ag_news needs internet", "offline"]),
-        (MemoryError("unroll needs 40 GB"), ["unroll needs 40 GB", "--backend backgradient"]),
+        (MemoryError("unroll needs 40 GB"), ["unroll needs 40 GB", "smaller sizes"]),
     ],
 )
 def test_runtime_failures_exit_1_without_traceback(capsys, monkeypatch, error, fragments):
@@ -148,6 +148,26 @@ def test_runtime_failures_exit_1_without_traceback(capsys, monkeypatch, error, f
     assert_one_error(err)
     for fragment in fragments:
         assert fragment in err
+
+
+@pytest.mark.parametrize(
+    "argv, wanted, unwanted",
+    [
+        (["distill", "trec"], "--backend backgradient", None),  # the default back-end is unroll
+        (["distill", "trec", "--backend", "backgradient"], "--steps", "--backend"),
+        (["evaluate", "runs/x"], "--max-len", "--backend"),
+        (["decode", "runs/x"], "--vocab dataset", "--backend"),
+    ],
+)
+def test_memory_hints_name_options_of_the_command_at_hand(capsys, monkeypatch, argv, wanted, unwanted):
+    def out_of_memory(args):
+        raise MemoryError("needs 40 GB")
+
+    monkeypatch.setattr(cli.commands, f"cmd_{argv[0]}", out_of_memory)
+    code, _, err = run_cli(capsys, *argv)
+    hint = err.splitlines()[1]
+    assert code == 1 and wanted in hint
+    assert unwanted is None or unwanted not in hint
 
 
 def test_interrupt_exits_130_and_says_how_to_resume(capsys, monkeypatch):
@@ -329,3 +349,25 @@ def test_demo_command_prints_the_table_and_writes_the_report(tmp_path, toy_files
     assert "What the distilled samples decode to" in stdout and f"report: {out / 'report.html'}" in stdout
     page = parse((out / "report.html").read_text(encoding="utf-8"))
     assert plotlyjs_copies(page) == 1 and len(page.figure_ids) == 2
+
+
+def test_local_files_with_own_columns_a_test_file_and_the_split_named(tmp_path, toy_files, capsys):
+    """A user's folder `news/` with train.csv and test.csv in columns of their own naming."""
+    toy = pd.read_csv(toy_files[0].partition(":")[2]).rename(columns={"text": "headline", "label": "topic"})
+    (tmp_path / "news").mkdir()
+    toy.iloc[::4].to_csv(tmp_path / "news" / "test.csv", index=False)
+    toy.drop(toy.index[::4]).to_csv(tmp_path / "news" / "train.csv", index=False)
+    out = tmp_path / "random"
+    code, _, err = run_cli(capsys, "baseline", f"csv:{tmp_path / 'news' / 'train.csv'}", "--vectors", toy_files[1],
+                           "--per-class", "2", "--seeds", "1", "--epochs", "1", "--out", str(out))
+    assert code == 2 and "no column(s)" in err and "--text-column" in err  # the hint names options that exist
+    options = ("--test-file", str(tmp_path / "news" / "test.csv"), "--text-column", "headline", "--label-column", "topic")
+    code, stdout, err = run_cli(capsys, "-q", "baseline", f"csv:{tmp_path / 'news' / 'train.csv'}", *options,
+                                "--vectors", toy_files[1], "--per-class", "2", "--seeds", "1", "--epochs", "1",
+                                "--out", str(out))
+    assert code == 0, err
+    assert "training texts of news" in stdout and "on news: test accuracy" in stdout
+    assert f"test split: {len(toy.iloc[::4])} texts (file test.csv)" in stdout
+    code, stdout, err = run_cli(capsys, "-q", "evaluate", str(out), "--seeds", "1", "--epochs", "1")
+    assert code == 0, err  # the run card says how the data was loaded, test file and columns included
+    assert "(file test.csv)" in stdout

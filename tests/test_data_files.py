@@ -49,7 +49,7 @@ def test_custom_columns_joined_text_and_given_test_file(tmp_path):
     pd.DataFrame(rows[:4]).to_csv(tmp_path / "test.csv", index=False)
     ds = load_dataset(f"csv:{tmp_path / 'train.csv'}", text_column=["title", "body"], label_column="y",
                       test_path=tmp_path / "test.csv", val_fraction=0.0)
-    assert ds.class_names == ["0", "1"] and ds.notes["test_split"] == "shipped"
+    assert ds.class_names == ["0", "1"] and ds.notes["test_split"] == "file test.csv"
     assert ds.test.texts == ["t0 body 0", "t1 body 1", "t2 body 0", "t3 body 1"]
     assert len(ds.train) == 12
 
@@ -149,3 +149,41 @@ def test_csv_loader_either_loads_or_raises_data_error_property(tmp_path, rows):
         return
     assert len(ds.train) + len(ds.validation) + len(ds.test) == len(rows)
     assert np.all(ds.train.labels < ds.num_classes)
+
+
+def test_separate_validation_and_test_files_and_a_name_from_the_folder(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    train = write(folder / "train.csv", ROWS, "csv")
+    write(folder / "dev.csv", ROWS[:6], "csv")
+    write(folder / "test.csv", ROWS[6:15], "csv")
+    ds = load_dataset(f"csv:{train}", test_path=folder / "test.csv", validation_path=folder / "dev.csv")
+    assert ds.name == "news"  # not "train": the file says nothing, its folder does
+    assert (len(ds.train), len(ds.validation), len(ds.test)) == (60, 6, 9)
+    assert ds.notes["test_split"] == "file test.csv" and ds.notes["validation_split"] == "file dev.csv"
+    assert load_dataset(f"csv:{train}", display_name="My news").name == "My news"
+    assert load_dataset(f"csv:{write(tmp_path / 'reviews.csv', ROWS, 'csv')}").name == "reviews"
+
+
+def test_a_dataset_prints_as_a_short_summary(tmp_path):
+    ds = load_dataset(f"csv:{write(tmp_path / 'news.csv', ROWS, 'csv')}")
+    text = repr(ds)
+    assert text.startswith("TextDataset('news', 3 classes [money, science, sport], train/validation/test ")
+    assert len(text) < 200 and "story number" not in text and len(repr(ds.train)) < 80
+
+
+def test_a_dataset_too_small_to_split_is_refused_with_what_is_needed(tmp_path):
+    path = write(tmp_path / "two.csv", [("good film", "pos"), ("bad film", "neg")], "csv")
+    with pytest.raises(DataError, match=r"too few texts to split .*at least 3 per class"):
+        load_dataset(f"csv:{path}")
+
+
+@pytest.mark.parametrize("name, kwargs, error, fragment", [
+    (123, {}, TypeError, "name must be a dataset name or 'csv:PATH'"),
+    ("trec", {"max_len": 10**9}, DataError, "max_len must be a positive integer (tokens per text) up to 10,000"),
+    ("trec", {"test_path": "test.csv"}, DataError, "test_path and validation_path go with local files"),
+])
+def test_wrong_arguments_name_the_argument(name, kwargs, error, fragment):
+    with pytest.raises(error) as info:
+        load_dataset(name, **kwargs)
+    assert fragment in str(info.value)

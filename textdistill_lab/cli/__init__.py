@@ -10,6 +10,7 @@ Imports that only one command needs (plotly, umap, the data loaders) happen insi
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -25,8 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     command = next((a for a in argv if not a.startswith("-")), "")
+    args = parser = None
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
         _check_device(getattr(args, "device", "auto"))
         return int(args.run(args) or 0)
     except UsageError as err:
@@ -39,11 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                             if command == "distill" else "")
         return fail(str(err) or "interrupted", hint, EXIT_INTERRUPTED, debug, err)
     except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError) as err:
-        # Library code raises these for bad input, with the fix in the message.
-        return fail(err, getattr(err, "hint", "") or usage_hint(command), EXIT_USAGE, debug)
+        # Library code raises these for bad input, with the fix in the message (spelt as options here).
+        return fail(option_spelling(str(err), parser, command), getattr(err, "hint", "") or usage_hint(command),
+                    EXIT_USAGE, debug)
     except MemoryError as err:  # the distiller's memory guard, before the OS would kill the run
-        return fail(err, "use --backend backgradient or --backend truncated, fewer --steps/--replays, or raise --max-memory",
-                    EXIT_RUNTIME, debug)
+        return fail(err, memory_hint(command, getattr(args, "backend", None)), EXIT_RUNTIME, debug)
     except ConnectionError as err:
         return fail(err, f"offline, the datasets and vectors marked cached or ready in `{PROG} datasets` "
                     f"and `{PROG} vectors` work", EXIT_RUNTIME, debug)
@@ -53,6 +56,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - the last line of defence: never a bare traceback
         return fail(f"unexpected {type(err).__name__}: {err}", "rerun with --debug and report the traceback",
                     EXIT_RUNTIME, debug)
+
+
+def option_spelling(message: str, parser, command: str) -> str:
+    """``message`` with the Python API's ``text_column=...`` spelt as the command's own ``--text-column ...``."""
+    subcommands = parser._subparsers._group_actions[0].choices if parser and parser._subparsers else {}
+    if command not in subcommands:
+        return message
+    for action in subcommands[command]._actions:
+        if action.option_strings:
+            message = re.sub(rf"\b{action.dest}=", f"{action.option_strings[-1]} ", message)
+    return message
+
+
+def memory_hint(command: str, backend: str | None) -> str:
+    """What to change when ``command`` runs out of memory: only options that command has."""
+    if command == "distill":
+        lighter = "--backend backgradient or --backend truncated, " if backend == "unroll" else ""
+        return f"use {lighter}fewer inner steps (--steps), a smaller --real-batch or --per-class, or raise --max-memory"
+    return {
+        "evaluate": "use a smaller --max-len, or --device cpu when the GPU is the one that ran out",
+        "baseline": "use a smaller --max-len or --per-class, or --device cpu when the GPU is the one that ran out",
+        "decode": "use --vocab dataset (fewer words to search)",
+    }.get(command, "close other programs, or use smaller sizes (--per-class, --seeds)")
 
 
 def _check_device(device: str) -> None:

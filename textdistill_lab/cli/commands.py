@@ -7,6 +7,7 @@ loaders) happen inside that command, so ``textdistill --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from .errors import PROG, UsageError
 from .flags import option_flag
+from .run_card import DATA_OPTIONS
 
 RUN_CARD = "run.json"
 SUBSET_FILE = "subset.json"
@@ -30,13 +32,38 @@ def _out_dir(value: str | None, *parts: object) -> Path:
     return Path(value) if value else Path("runs") / "-".join(str(p) for p in parts if p is not None)
 
 
-def _load_data(name: str, max_len: int | None, data_seed: int, vectors_name: str):
-    """The dataset and vectors a command works on (progress of downloads goes to stderr)."""
+
+
+def _data_request(args: argparse.Namespace) -> dict:
+    """The options that decide the dataset, as recorded in a run card and reused by `evaluate`/`decode`."""
+    request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": args.max_len, "data_seed": args.data_seed}
+    return {**request, **{key: getattr(args, key) for key in DATA_OPTIONS if getattr(args, key, None) is not None}}
+
+
+def _dataset_label(args: argparse.Namespace) -> str:
+    """A short name for default output folders: --name, else the dataset's name (a local file's as it is loaded)."""
+    from ..data.files import FORMATS
+    from ..data.registry import local_name
+
+    fmt, sep, path = args.dataset.partition(":")
+    return args.name or (local_name(path) if sep and fmt in FORMATS else args.dataset)
+
+
+def _load_data(request: dict):
+    """The dataset and vectors a request names (progress of downloads goes to stderr)."""
     from ..data import load_dataset
     from ..vectors import load_vectors
 
-    dataset = load_dataset(name, max_len=max_len, seed=data_seed)
-    return dataset, load_vectors(vectors_name)
+    local = {key: request[key] for key in DATA_OPTIONS if request.get(key) is not None}
+    for split in ("test", "validation"):
+        if f"{split}_file" in local:
+            local[f"{split}_path"] = local.pop(f"{split}_file")
+    if "name" in local:
+        local["display_name"] = local.pop("name")
+    if "text_column" in local:
+        local["text_column"] = local["text_column"].split(",")
+    dataset = load_dataset(request["dataset"], max_len=request.get("max_len"), seed=request.get("data_seed") or 0, **local)
+    return dataset, load_vectors(request["vectors"])
 
 
 def cmd_datasets(args: argparse.Namespace) -> None:
@@ -74,42 +101,54 @@ def _print_table(rows: Sequence[dict]) -> None:
 
 def cmd_distill(args: argparse.Namespace) -> None:
     from ..distill import DistillConfig, Distiller, DistillInterrupted, DivergenceError
+    from ..distill.checkpoint import CHECKPOINT_FILE
+    from ..distilled_set import CARD_FILE, TENSORS_FILE
     from ..io import atomic_write_json
+    from ..outdir import claim, clear_own_outputs
 
-    request, out = _distill_request(args)
+    request, out, previous = _distill_request(args)
     config = DistillConfig.from_dict(request["config"])
     start = time.perf_counter()
-    dataset, vectors = _load_data(request["dataset"], request["max_len"], request["data_seed"], request["vectors"])
+    dataset, vectors = _load_data(request)
     loaded = time.perf_counter()
-    card = _read_run_card(out) if args.resume else {}
-    card.update(request=request, status="running", argv=sys.argv, dataset=dataset.card(),
-                vectors={"name": vectors.name, "dim": vectors.dim, "checksum": vectors.checksum})
-    atomic_write_json(out / RUN_CARD, card)
-
-    def finish(distilled, status: str) -> None:
-        """Save the (best so far) set and the run card, whatever ended the run."""
-        if distilled is not None:
-            distilled.save(out)
-            card["metrics"] = distilled.metrics
-        now = time.perf_counter()
-        card.update(status=status, timings={"load_s": loaded - start, "distill_s": now - loaded, "total_s": now - start})
+    # Everything is checked: from here on the folder is held (a second run on it is refused) and written.
+    with claim(out, "distill", overwrite=bool(args.resume) or getattr(args, "overwrite", False)) as out:
+        if not args.resume:
+            _refuse_existing_run(out, args.overwrite)
+            clear_own_outputs(out, (RUN_CARD, CHECKPOINT_DIR, CARD_FILE, TENSORS_FILE))
+        card = {**previous, "request": request, "status": "running", "argv": sys.argv, "dataset": dataset.card(),
+                "vectors": {"name": vectors.name, "dim": vectors.dim, "checksum": vectors.checksum}}
         atomic_write_json(out / RUN_CARD, card)
 
-    try:
-        distilled = Distiller(config).fit(dataset, vectors, checkpoint_dir=out / CHECKPOINT_DIR,
-                                          resume=bool(args.resume), progress=not args.quiet)
-    except DistillInterrupted as err:
-        finish(err.distilled, "interrupted")
-        err.hint = f"`{PROG} distill --resume {out}` continues from the last checkpoint; the best set so far is in {out}"
-        raise
-    except DivergenceError as err:
-        finish(err.distilled, "diverged")
-        err.hint = f"the best set before it diverged is in {out}; try a lower --outer-lr or --lr-max"
-        raise
-    except BaseException as err:
-        finish(None, f"failed: {type(err).__name__}")
-        raise
-    finish(distilled, "done")
+        def finish(distilled, status: str) -> None:
+            """Save the (best so far) set and the run card, whatever ended the run."""
+            if distilled is not None:
+                distilled.save(out)
+                card["metrics"] = distilled.metrics
+            now = time.perf_counter()
+            card.update(status=status, timings={"load_s": loaded - start, "distill_s": now - loaded, "total_s": now - start})
+            atomic_write_json(out / RUN_CARD, card)
+
+        try:
+            distilled = Distiller(config).fit(dataset, vectors, checkpoint_dir=out / CHECKPOINT_DIR,
+                                              resume=bool(args.resume), progress=not args.quiet)
+        except DistillInterrupted as err:
+            finish(err.distilled, "interrupted")
+            err.hint = f"`{PROG} distill --resume {out}` continues from the last checkpoint; the best set so far is in {out}"
+            raise
+        except DivergenceError as err:
+            finish(err.distilled, "diverged")
+            err.hint = f"the best set before it diverged is in {out}; try a lower --outer-lr or --lr-max"
+            raise
+        except BaseException as err:
+            if args.resume:  # the run's record stays what it was: a failed resume changed nothing it describes
+                atomic_write_json(out / RUN_CARD, previous)
+            elif not (out / CHECKPOINT_DIR / CHECKPOINT_FILE).exists():  # failed before its first step: leave nothing
+                clear_own_outputs(out, (RUN_CARD, CHECKPOINT_DIR))
+            else:
+                finish(None, f"failed: {type(err).__name__}")
+            raise
+        finish(distilled, "done")
     print(f"distilled {distilled.num_samples} samples ({config.per_class}/class, {config.method}) in "
           f"{card['timings']['distill_s']:.1f} s -> {out}")
     best = distilled.metrics.get("best_val_acc")
@@ -117,23 +156,33 @@ def cmd_distill(args: argparse.Namespace) -> None:
         print(f"best validation accuracy during distillation: {100 * best:.1f}%")
 
 
-def _distill_request(args: argparse.Namespace) -> tuple[dict, Path]:
-    """What to distill and where: from the options, or from the run card of the run to resume."""
+def _refuse_existing_run(out: Path, overwrite: bool) -> None:
+    if not overwrite and ((out / RUN_CARD).exists() or (out / CHECKPOINT_DIR).exists()):
+        raise UsageError(f"{out} already holds a distillation run",
+                         f"continue it with `{PROG} distill --resume {out}`, pass a new --out, or --overwrite to replace it")
+
+
+def _distill_request(args: argparse.Namespace) -> tuple[dict, Path, dict]:
+    """What to distill and where, all checked: from the options, or from the run card of the run to resume.
+
+    Also returns the run card found in the folder ({} for a new run), to restore if a resume fails.
+    """
     from ..distill import DistillConfig
+    from ..distill.config import check_config_values
     from ..distill.distiller import RESUMABLE_CHANGES
+    from ..outdir import check_folder, folder_kind
 
     defaults = {f.name: f.default for f in dataclasses.fields(DistillConfig)}
     changed = [name for name, default in defaults.items() if getattr(args, name) != default]
     if not args.resume:
         if not args.dataset:
             raise UsageError("distill needs a DATASET (or --resume DIR)", f"`{PROG} datasets` lists them")
-        out = _out_dir(args.out, args.dataset, args.method, f"{args.per_class}pc")
-        if (out / RUN_CARD).exists() or (out / CHECKPOINT_DIR).exists():
-            raise UsageError(f"{out} already holds a distillation run",
-                             f"continue it with `{PROG} distill --resume {out}`, or pass a new --out")
-        request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": args.max_len,
-                   "data_seed": args.data_seed, "config": {name: getattr(args, name) for name in defaults}}
-        return request, out
+        out = _out_dir(args.out, _dataset_label(args), args.method, f"{args.per_class}pc")
+        check_folder(out, "distill", overwrite=args.overwrite)
+        _refuse_existing_run(out, args.overwrite)
+        request = {**_data_request(args), "config": {name: getattr(args, name) for name in defaults}}
+        check_config_values(request["config"], label=option_flag)
+        return request, out, {}
     if args.dataset or args.out:
         raise UsageError("--resume continues a run with its own dataset and folder; drop DATASET and --out",
                          f"`{PROG} distill --resume {args.resume}`")
@@ -144,17 +193,35 @@ def _distill_request(args: argparse.Namespace) -> tuple[dict, Path]:
         raise UsageError(f"--resume continues a run with its own options; drop {flags}",
                          f"only {allowed} may change on resume; start a new run with --out to change others")
     out = Path(args.resume)
-    request = _read_run_card(out)["request"]
+    if folder_kind(out) not in (None, "distill"):
+        raise UsageError(f"{out} holds the output of `{PROG} {folder_kind(out)}`, not a distillation run",
+                         "pass the --out folder of an earlier `distill`")
+    previous = _read_run_card(out, needs_config=True)
+    request = copy.deepcopy(previous["request"])
     request["config"].update({f: getattr(args, f) for f in changed})  # e.g. more --outer-steps
-    return request, out
+    check_config_values(request["config"], label=option_flag)
+    return request, out, previous
 
 
-def _read_run_card(folder: Path) -> dict:
+def _read_run_card(folder: Path, *, needs_config: bool = False) -> dict:
+    """The run card of ``folder``, its request checked like options typed by hand (it is a file anyone can edit)."""
+    from .run_card import check_run_card
+
     path = folder / RUN_CARD
-    if not path.exists():
+    if not path.is_file():
         raise UsageError(f"{path} not found: {folder} is not a folder written by `{PROG} distill` or `{PROG} baseline`",
                          "pass the --out folder of an earlier run")
-    return json.loads(path.read_text())
+    return check_run_card(path, needs_config=needs_config)
+
+
+def _recorded_dataset(train_set, folder: Path, fix: str = "pass the dataset with --test DATASET") -> str:
+    """The dataset a set's own card names, trusted only as a registry name: a card is data, not a path to open."""
+    from ..data.registry import DATASETS
+
+    if train_set.dataset in DATASETS:
+        return train_set.dataset
+    raise UsageError(f"{folder} records dataset {escaped(train_set.dataset)!r}, which is not a registry dataset, "
+                     "and has no run card naming how it was loaded", fix)
 
 
 def _load_train_set(folder: Path):
@@ -167,8 +234,12 @@ def _load_train_set(folder: Path):
     if not folder.exists():
         raise UsageError(f"{folder} not found", f"pass a folder written by `{PROG} distill --out` or `{PROG} baseline --out`")
     if (folder / SUBSET_FILE).exists():
-        saved = json.loads((folder / SUBSET_FILE).read_text())
-        return RealSubset(indices=np.asarray(saved["indices"], dtype=np.int64), **saved["card"])
+        try:
+            saved = json.loads((folder / SUBSET_FILE).read_text())
+            return RealSubset(indices=np.asarray(saved["indices"], dtype=np.int64), **saved["card"])
+        except (ValueError, TypeError, KeyError) as err:  # JSON errors are ValueErrors
+            raise UsageError(f"{folder / SUBSET_FILE} is damaged or edited ({type(err).__name__}: {escaped(err)})",
+                             f"rerun `{PROG} baseline` to write it again") from None
     if (folder / CARD_FILE).exists() or folder.is_file():
         return DistilledSet.load(folder)
     raise UsageError(f"{folder} holds neither a distilled set nor a baseline subset",
@@ -183,9 +254,16 @@ def _evaluate_and_report(args: argparse.Namespace, train_set, dataset, vectors, 
     result = evaluate(train_set, dataset, vectors, arch=args.arch, seeds=range(args.seeds), epochs=args.epochs,
                       mode=mode, device=args.device, progress=not args.quiet)
     files = _write_curves(result, out)
-    print(f"{result.label} on {dataset.name}: test accuracy {100 * result.mean:.1f} ± {100 * result.std:.1f}% "
+    split = dataset.notes.get("test_split", "")
+    print(f"{result.label} on {escaped(dataset.name)}: test accuracy {100 * result.mean:.1f} ± {100 * result.std:.1f}% "
           f"({len(result.seeds)} seed{'s' * (len(result.seeds) != 1)}, {args.arch}, {mode}; epoch chosen on validation)")
+    print(f"test split: {len(dataset.test)} texts ({escaped(split)}); validation: {len(dataset.validation)} texts")
     print(f"curves: {files[0]} {files[1]}")
+
+
+def escaped(text: object) -> str:
+    """Text read from a file, safe to print: control characters and escapes shown as ``\\x1b``, not obeyed."""
+    return str(text).encode("unicode_escape").decode("ascii") if not str(text).isprintable() else str(text)
 
 
 def _write_curves(result, out: Path) -> tuple[Path, Path]:
@@ -207,24 +285,32 @@ def _write_curves(result, out: Path) -> tuple[Path, Path]:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
+    from ..outdir import check_folder, claim
+
     folder = Path(args.train_set)
     train_set = _load_train_set(folder)
+    out = Path(args.out) if args.out else folder / "eval"
+    check_folder(out, "evaluate", overwrite=args.overwrite)
     request = _read_run_card(folder)["request"] if (folder / RUN_CARD).exists() else {}
-    name = args.test or request.get("dataset") or train_set.dataset
-    max_len = args.max_len if args.max_len is not None else request.get("max_len")
-    data_seed = args.data_seed if args.data_seed is not None else request.get("data_seed", 0)
-    vectors_name = args.vectors or request.get("vectors") or getattr(train_set, "vectors", "")
-    if not vectors_name:
+    request = {**request, "dataset": args.test or request.get("dataset") or _recorded_dataset(train_set, folder),
+               **{key: getattr(args, key) for key in ("max_len", "data_seed", *DATA_OPTIONS) if getattr(args, key) is not None}}
+    request["vectors"] = args.vectors or request.get("vectors") or getattr(train_set, "vectors", "")
+    if not request["vectors"]:
         raise UsageError(f"{folder} does not record its word vectors", "pass --vectors NAME_OR_PATH")
-    dataset, vectors = _load_data(name, max_len, data_seed, vectors_name)
-    _evaluate_and_report(args, train_set, dataset, vectors, Path(args.out) if args.out else folder / "eval")
+    dataset, vectors = _load_data(request)
+    with claim(out, "evaluate", overwrite=args.overwrite) as out:
+        _evaluate_and_report(args, train_set, dataset, vectors, out)
 
 
 def cmd_baseline(args: argparse.Namespace) -> None:
     from ..baselines import full_data, herding, kcenter, random_subset
     from ..io import atomic_write_json
+    from ..outdir import check_folder, claim
 
-    dataset, vectors = _load_data(args.dataset, args.max_len, args.data_seed, args.vectors)
+    out = _out_dir(args.out, _dataset_label(args), args.kind, None if args.kind == "full" else f"{args.per_class}pc")
+    check_folder(out, "baseline", overwrite=args.overwrite)
+    request = _data_request(args)
+    dataset, vectors = _load_data(request)
     if args.kind == "full":
         subset = full_data(dataset)
     elif args.kind == "random":
@@ -232,13 +318,13 @@ def cmd_baseline(args: argparse.Namespace) -> None:
     else:
         select = kcenter if args.kind == "kcenter" else herding
         subset = select(dataset, args.per_class, vectors, seed=args.seed)
-    out = _out_dir(args.out, args.dataset, args.kind, None if args.kind == "full" else f"{args.per_class}pc")
-    card = {k: v for k, v in dataclasses.asdict(subset).items() if k != "indices"}
-    atomic_write_json(out / SUBSET_FILE, {"indices": subset.indices.tolist(), "card": card})
-    request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": args.max_len, "data_seed": args.data_seed}
-    atomic_write_json(out / RUN_CARD, {"request": request, "status": "done", "argv": sys.argv, "subset": subset.card()})
-    print(f"{args.kind}: {subset.num_samples} training texts of {dataset.name} -> {out}")
-    _evaluate_and_report(args, subset, dataset, vectors, out / "eval")
+    with claim(out, "baseline", overwrite=args.overwrite) as out:
+        card = {k: v for k, v in dataclasses.asdict(subset).items() if k != "indices"}
+        atomic_write_json(out / SUBSET_FILE, {"indices": subset.indices.tolist(), "card": card})
+        atomic_write_json(out / RUN_CARD, {"request": request, "status": "done", "argv": sys.argv, "subset": subset.card()})
+        print(f"{args.kind}: {subset.num_samples} training texts of {escaped(dataset.name)} -> {out}")
+        with claim(out / "eval", "evaluate", overwrite=args.overwrite) as eval_out:
+            _evaluate_and_report(args, subset, dataset, vectors, eval_out)
 
 
 def cmd_decode(args: argparse.Namespace) -> None:
@@ -248,11 +334,15 @@ def cmd_decode(args: argparse.Namespace) -> None:
     from ..report import Section, write_report
 
     folder = Path(args.distilled)
+    if args.html and Path(args.html).exists() and not args.overwrite:
+        raise UsageError(f"{args.html} already exists; its contents are left alone",
+                         "pass another --html path, or --overwrite to replace it")
     distilled = DistilledSet.load(folder)
     request = _read_run_card(folder)["request"] if (folder / RUN_CARD).exists() else {}
-    vectors_name = args.vectors or request.get("vectors") or distilled.vectors
-    dataset, vectors = _load_data(request.get("dataset") or distilled.dataset, request.get("max_len"),
-                                  request.get("data_seed", 0), vectors_name)
+    request = {**request, "dataset": request.get("dataset") or _recorded_dataset(
+        distilled, folder, f"decode the folder `{PROG} distill --out` wrote (its run.json says how the data was loaded)"),
+               "vectors": args.vectors or request.get("vectors") or distilled.vectors}
+    dataset, vectors = _load_data(request)
     check_vectors(distilled.card(), vectors)
     vocabulary = dataset.vocab if args.vocab == "dataset" else None
     decoded = decode(distilled, vectors, k=args.top_k, metric=args.metric, vocabulary=vocabulary)
@@ -279,8 +369,10 @@ def _frame_table(frame):
 def cmd_reproduce(args: argparse.Namespace) -> None:
     from .. import reproduce
     from ..experiment import FULL_BUDGET, SMOKE_BUDGET
+    from ..outdir import check_folder, claim
     from ..paper import offline_datasets
 
+    out = check_folder(_out_dir(args.out, "reproduce", args.experiment), "reproduce", overwrite=args.overwrite)
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()] if args.datasets else None
     offline = [] if args.online else offline_datasets()
     jobs = reproduce.plan(datasets=datasets, online=args.online, per_class=args.per_class, vectors=args.vectors,
@@ -289,18 +381,20 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
     sizes = reproduce.SMOKE_SIZES if args.smoke else reproduce.SIZES
     result = reproduce.run_experiment(args.experiment, jobs, online=args.online, seeds=args.seeds, method=args.method,
                                       budget=budget, sizes=sizes, device=args.device, progress=not args.quiet)
-    out = _out_dir(args.out, "reproduce", args.experiment)
-    files = reproduce.save_experiment(result, out)
+    with claim(out, "reproduce", overwrite=args.overwrite) as out:
+        files = reproduce.save_experiment(result, out)
     print(result.markdown())
     print("wrote " + " ".join(str(f) for f in files))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from ..demo import DemoConfig, run_demo
+    from ..outdir import claim
 
     config = DemoConfig(dataset=args.dataset, vectors=args.vectors, per_class=args.per_class, seeds=args.seeds,
                         device=args.device, smoke=args.smoke, method=args.method, out=Path(args.out))
-    result = run_demo(config, progress=not args.quiet)
+    with claim(config.out, "demo", overwrite=args.overwrite):  # checked before a minute of work, held throughout
+        result = run_demo(config, progress=not args.quiet)
     print(result.format_table())
     print()
     print("What the distilled samples decode to (most frequent nearest words per class):")

@@ -9,6 +9,7 @@ from .._version import __version__
 from ..choices import ARCHITECTURES, DEVICES, EVAL_MODES, EXPERIMENTS
 from ..distill.config import METHODS, DistillConfig  # light: the distill package imports lazily
 from . import commands
+from ..validators import check_int, check_positive_float
 from .errors import PROG, UsageError
 from .flags import option_flag
 
@@ -26,6 +27,22 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own usage errors: one line, not the usage block
         raise UsageError(message, hint=f"run `{self.prog} --help` to see the options and their defaults")
+
+    def parse_known_args(self, args=None, namespace=None):
+        """Parse, then hold every number to the library's own rules, before any command runs."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            if value is None or not action.option_strings or action.type not in (int, float):
+                continue
+            try:
+                if action.type is int:
+                    check_int(action.dest, value, action.option_strings[-1])
+                else:
+                    check_positive_float(action.dest, value, action.option_strings[-1])
+            except (TypeError, ValueError) as err:
+                raise UsageError(str(err), f"run `{self.prog} --help` to see the options and their defaults") from None
+        return parsed, extras
 
 
 # ----------------------------------------------------------------------------------------------
@@ -49,6 +66,28 @@ def _add_dataset_options(parser: argparse.ArgumentParser, *, inherit: bool = Fal
     parser.add_argument("--data-seed", type=int, default=None if inherit else 0,
                         help="seed of the train/validation/test split; results on different splits are never compared"
                         + (f" (default: {own}, else 0)" if inherit else ""))
+
+
+def _add_local_file_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("local files (csv:/parquet:/jsonl: PATH)")
+    group.add_argument("--test-file", default=None, metavar="PATH",
+                       help="test texts in a file of the same format and columns (default: a seeded 20%% per class "
+                       "is held out of the training file)")
+    group.add_argument("--validation-file", default=None, metavar="PATH",
+                       help="validation texts (used to pick epochs and the best set) in a file of the same format "
+                       "(default: a seeded 10%% per class of the training file)")
+    group.add_argument("--text-column", default=None, metavar="NAME[,NAME]",
+                       help="column(s) holding the text, joined with a space (default: text)")
+    group.add_argument("--label-column", default=None, metavar="NAME", help="column holding the label (default: label)")
+    group.add_argument("--name", default=None,
+                       help="the dataset's name in outputs (default: the file's folder when the file is called "
+                       "train/data/..., else the file name)")
+
+
+def _add_out(parser: argparse.ArgumentParser, default: str | None, what: str) -> None:
+    parser.add_argument("--out", default=default, metavar="DIR", help=what)
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into --out even if it is not empty and was not made by this command (default: refuse)")
 
 
 def _add_method(parser: argparse.ArgumentParser) -> None:
@@ -133,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", nargs="?", help="dataset name (see `textdistill datasets`) or csv:/parquet:/jsonl: PATH")
     _add_vectors(p)
     _add_dataset_options(p)
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="output folder (default: runs/DATASET-METHOD-PERCLASS)")
+    _add_local_file_options(p)
+    _add_out(p, None, "output folder (default: runs/DATASET-METHOD-PERCLASS)")
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue the run in DIR from its last checkpoint with its own options; only --outer-steps, "
                    "--checkpoint-every, --device and --max-memory may change")
@@ -151,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataset_options(p, inherit=True)
     _add_eval_options(p)
     _add_device(p)
-    p.add_argument("--out", default=None, metavar="DIR", help="where curves.json/curves.csv go (default: TRAIN_SET/eval)")
+    _add_local_file_options(p)
+    _add_out(p, None, "where curves.json/curves.csv go (default: TRAIN_SET/eval)")
 
     p = command("baseline", commands.cmd_baseline, "pick real training texts (random, k-center, herding, full) and evaluate them",
                 "Select a subset of DATASET's real training texts, save it to --out and evaluate it like a distilled set.")
@@ -164,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dataset_options(p)
     _add_eval_options(p)
     _add_device(p)
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder (default: runs/DATASET-KIND-PERCLASS)")
+    _add_local_file_options(p)
+    _add_out(p, None, "output folder (default: runs/DATASET-KIND-PERCLASS)")
 
     p = command("decode", commands.cmd_decode, "show the nearest words of each distilled sample",
                 "Decode every token position of the distilled samples to its nearest words.")
@@ -175,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="search the dataset's vocabulary or all words of the vectors")
     _add_vectors(p, default=None)
     p.add_argument("--html", default=None, metavar="PATH", help="also write the decoded samples as an HTML page (shaded by similarity)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --html file (default: refuse)")
 
     p = command("reproduce", commands.cmd_reproduce, "rerun the paper's Table 2, Figure 3 (epochs) or Figure 4 (sizes)",
                 "Online (internet): the eight benchmarks at the paper's sizes through Hugging Face datasets.\n"
@@ -193,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=5, help="evaluation seeds")
     p.add_argument("--smoke", action="store_true", help="tiny sizes, same code path (for tests)")
     _add_device(p)
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder (default: runs/reproduce-EXPERIMENT)")
+    _add_out(p, None, "output folder (default: runs/reproduce-EXPERIMENT)")
 
     p = command("demo", commands.cmd_demo, "the main job: full data vs random subset vs distilled, with an offline HTML report",
                 "Load data and vectors; train on full data and on a random subset; distill; evaluate all three\n"
@@ -205,5 +247,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=5, help="evaluation seeds")
     _add_device(p)
     p.add_argument("--smoke", action="store_true", help="tiny sizes, same code path (for tests and CI)")
-    p.add_argument("--out", default="runs/demo", metavar="DIR", help="output folder (report.html, distilled set, results)")
+    _add_out(p, "runs/demo", "output folder (report.html, distilled set, results)")
     return parser

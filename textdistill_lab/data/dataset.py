@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import DataError
 from .tokenize import build_vocab, encode, tokenize
 
 
@@ -21,6 +22,9 @@ class Split:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def __repr__(self) -> str:  # a split can hold a million texts: never print them all
+        return f"Split({len(self)} texts, token_ids {tuple(self.token_ids.shape)})"
 
     def class_counts(self, num_classes: int) -> np.ndarray:
         return np.bincount(self.labels, minlength=num_classes)
@@ -43,6 +47,12 @@ class TextDataset:
     @property
     def num_classes(self) -> int:
         return len(self.class_names)
+
+    def __repr__(self) -> str:  # a summary: the vocabulary and texts would fill the screen
+        classes = ", ".join(self.class_names[:6]) + (", ..." if self.num_classes > 6 else "")
+        return (f"TextDataset({self.name!r}, {self.num_classes} classes [{classes}], train/validation/test "
+                f"{len(self.train)}/{len(self.validation)}/{len(self.test)}, vocab {len(self.vocab):,}, "
+                f"max_len {self.max_len})")
 
     def split(self, name: str) -> Split:
         if name not in ("train", "validation", "test"):
@@ -95,6 +105,16 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return np.sort(np.concatenate(kept)), np.sort(np.concatenate(held))
 
 
+def _check_split_sizes(name: str, train: int, validation: int, test: int, needs_validation: bool) -> None:
+    """Refuse a dataset too small to split: empty validation or test splits make every accuracy meaningless."""
+    if train and test and (validation or not needs_validation):
+        return
+    raise DataError(
+        f"{name}: too few texts to split (train {train}, validation {validation}, test {test}); every split needs "
+        "texts, so give at least 3 per class (10+ per class for a meaningful accuracy) or a separate test file"
+    )
+
+
 def build_dataset(
     name: str,
     train_texts: Sequence[str],
@@ -103,6 +123,8 @@ def build_dataset(
     *,
     test_texts: Sequence[str] | None = None,
     test_labels: Sequence[int] | None = None,
+    validation_texts: Sequence[str] | None = None,
+    validation_labels: Sequence[int] | None = None,
     test_fraction: float = 0.2,
     val_fraction: float = 0.1,
     max_len: int | None = None,
@@ -112,8 +134,9 @@ def build_dataset(
 ) -> TextDataset:
     """Tokenise, split (seeded, stratified) and encode raw texts into a :class:`TextDataset`.
 
-    Where no test split is given, ``test_fraction`` of every class becomes the test split; then
-    ``val_fraction`` of what is left becomes validation. The vocabulary comes from train only.
+    Where no test split is given, ``test_fraction`` of every class becomes the test split; then,
+    where no validation split is given, ``val_fraction`` of what is left becomes validation. Too few
+    texts to fill every split are refused, saying how many are needed. The vocabulary comes from train only.
     ``max_len`` defaults to the 95th percentile of training lengths (at least 5, the widest filter).
     """
     texts = list(train_texts)
@@ -138,9 +161,13 @@ def build_dataset(
     else:
         test_texts = list(test_texts)
         test_labels_arr = np.asarray(test_labels, dtype=np.int64)
-    keep, held = stratified_split(labels, val_fraction, seed + 1)
-    val_texts, val_labels = [texts[i] for i in held], labels[held]
-    texts, labels = [texts[i] for i in keep], labels[keep]
+    if validation_texts is None:
+        keep, held = stratified_split(labels, val_fraction, seed + 1)
+        val_texts, val_labels = [texts[i] for i in held], labels[held]
+        texts, labels = [texts[i] for i in keep], labels[keep]
+    else:
+        val_texts, val_labels = list(validation_texts), np.asarray(validation_labels, dtype=np.int64)
+    _check_split_sizes(name, len(texts), len(val_texts), len(test_texts), validation_texts is None and val_fraction > 0)
 
     train_tokens = [tokenize(t) for t in texts]
     if max_len is None:

@@ -103,6 +103,16 @@ def read_labelled_file(
     return texts, table[label_column]
 
 
+def read_split_file(
+    fmt: str, path: str | Path, class_names: Sequence[str], text_column: str | Sequence[str] = "text",
+    label_column: str = "label",
+) -> tuple[list[str], object]:
+    """Texts and label ids of a test or validation file whose labels must be classes of the training file."""
+    texts, values = read_labelled_file(path, fmt, text_column, label_column)
+    labels, _ = labels_to_ids(values, f"{path}: column {label_column!r}", class_names)
+    return texts, labels
+
+
 def load_labelled_files(
     fmt: str,
     path: str | Path,
@@ -116,6 +126,5 @@ def load_labelled_files(
     labels, class_names = labels_to_ids(values, f"{path}: column {label_column!r}")
     test_texts = test_labels = None
     if test_path is not None:
-        test_texts, test_values = read_labelled_file(test_path, fmt, text_column, label_column)
-        test_labels, _ = labels_to_ids(test_values, f"{test_path}: column {label_column!r}", class_names)
+        test_texts, test_labels = read_split_file(fmt, test_path, class_names, text_column, label_column)
     return RawData(texts, labels, class_names, test_texts, test_labels).check(str(path))

@@ -18,7 +18,8 @@ import numpy as np
 from .dataset import TextDataset, build_dataset, stratified_split
 from ..errors import ChecksumError, DataError, unknown_name
 from ..download import registry_reachable, read_pinned, textdistill_home
-from .files import FORMATS, load_labelled_files
+from ..validators import INT_LIMITS, check_int
+from .files import FORMATS, load_labelled_files, read_split_file
 from .hub import HUB, hub_offline_reason, load_hub
 from .packaged import PACKAGED
 from .raw import RawData, load_raw, save_raw
@@ -132,12 +133,27 @@ def with_test_split(raw: RawData) -> RawData:
     return RawData(texts[keep].tolist(), raw.labels[keep], raw.class_names, texts[held].tolist(), raw.labels[held])
 
 
-def _check_settings(max_len: int | None, val_fraction: float) -> None:
-    integer = isinstance(max_len, (int, np.integer)) and not isinstance(max_len, bool)
-    if max_len is not None and (not integer or max_len <= 0):
-        raise DataError(f"max_len must be a positive integer (tokens per text), got {max_len!r}; e.g. max_len=40")
-    if not 0.0 <= val_fraction < 1.0:
+def _check_settings(name: object, max_len: int | None, val_fraction: float) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dataset name or 'csv:PATH' (a str), got {name!r} ({type(name).__name__})")
+    if max_len is not None:
+        try:
+            check_int("max_len", max_len)
+        except (TypeError, ValueError):
+            high = INT_LIMITS["max_len"][1]
+            raise DataError(f"max_len must be a positive integer (tokens per text) up to {high:,}, got {max_len!r}; "
+                            "e.g. max_len=40") from None
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) or not 0.0 <= val_fraction < 1.0:
         raise DataError(f"val_fraction must be in [0, 1), got {val_fraction!r}; e.g. val_fraction=0.1")
+
+
+GENERIC_STEMS = frozenset({"train", "training", "data", "dataset", "all", "full", "texts", "labelled", "labeled"})
+
+
+def local_name(path: str | Path) -> str:
+    """A local file's dataset name: its stem, or its folder's name when the stem says nothing (``train.csv``)."""
+    path = Path(path).expanduser().resolve()
+    return path.parent.name if path.stem.lower() in GENERIC_STEMS and path.parent.name else path.stem
 
 
 def load_dataset(
@@ -149,19 +165,27 @@ def load_dataset(
     text_column: str | Sequence[str] = "text",
     label_column: str = "label",
     test_path: str | Path | None = None,
+    validation_path: str | Path | None = None,
+    display_name: str | None = None,
     data_files: dict[str, str | list[str]] | None = None,
 ) -> TextDataset:
     """A named dataset (see :func:`list_datasets`) or a local file ``csv:PATH`` / ``parquet:PATH`` / ``jsonl:PATH``.
 
-    ``text_column`` (one name or several, joined), ``label_column`` and ``test_path`` apply to local
-    files; ``data_files={"train": ..., "test": ...}`` reads a hub benchmark's columns from local files.
+    ``text_column`` (one name or several, joined), ``label_column``, ``test_path`` and
+    ``validation_path`` apply to local files, which are named after the file (or its folder, for
+    ``train.csv``) unless ``display_name`` is given; ``data_files={"train": ..., "test": ...}`` reads a hub benchmark's columns from local files.
     ``max_len`` defaults to the paper's value where it gives one, else the 95th percentile of lengths.
     """
-    _check_settings(max_len, val_fraction)
+    _check_settings(name, max_len, val_fraction)
     fmt, sep, path = name.partition(":")
+    validation = None
     if sep and fmt in FORMATS:
         raw = load_labelled_files(fmt, path, text_column=text_column, label_column=label_column, test_path=test_path)
-        source, label = f"local {fmt} file {Path(path).expanduser().resolve()}", Path(path).stem
+        if validation_path is not None:
+            validation = read_split_file(fmt, validation_path, raw.class_names, text_column, label_column)
+        source, label = f"local {fmt} file {Path(path).expanduser().resolve()}", local_name(path)
+    elif test_path is not None or validation_path is not None:
+        raise DataError(f"test_path and validation_path go with local files (csv:PATH ...), not with {name!r}")
     elif name in PACKAGED:
         raw, source, label = _load_packaged(name), DATASETS[name].source, name
     elif name == "wordnet-topics":
@@ -175,8 +199,10 @@ def load_dataset(
     shipped = raw.test_texts is not None
     raw = with_test_split(raw)
     return build_dataset(
-        label, raw.texts, raw.labels, raw.class_names,
+        display_name or label, raw.texts, raw.labels, raw.class_names,
         test_texts=raw.test_texts, test_labels=raw.test_labels,
+        validation_texts=validation and validation[0], validation_labels=validation and validation[1],
         val_fraction=val_fraction, max_len=max_len, seed=seed, source=source,
-        notes={"test_split": "shipped" if shipped else _MADE},
+        notes={"test_split": f"file {Path(test_path).name}" if test_path is not None else "shipped" if shipped else _MADE,
+               **({"validation_split": f"file {Path(validation_path).name}"} if validation is not None else {})},
     )

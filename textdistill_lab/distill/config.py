@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..choices import ARCHITECTURES, DEVICES
+from ..validators import check_int, check_positive_float
 
 METHODS = ("bptt", "gradient-matching", "distribution-matching")
 BACKENDS = ("unroll", "backgradient", "truncated")
@@ -77,18 +79,7 @@ class DistillConfig:
     device: str = _option("auto", "where to compute: auto = cuda when available, else cpu", DEVICES)
 
     def __post_init__(self) -> None:
-        for name, allowed in (
-            ("method", METHODS), ("backend", BACKENDS), ("init", INITS),
-            ("protocol", PROTOCOLS), ("labels", LABELS), ("inner_mode", INNER_MODES),
-        ):
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
-        for name in ("per_class", "steps", "replays", "outer_steps", "real_batch", "truncate_k", "match_rounds"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if not 0 < self.lr_min <= self.lr_init <= self.lr_max:
-            raise ValueError(f"need 0 < lr_min <= lr_init <= lr_max, got {self.lr_min}, {self.lr_init}, {self.lr_max}")
+        check_config_values(asdict(self))
 
     @property
     def inner_steps(self) -> int:
@@ -105,3 +96,27 @@ class DistillConfig:
         if unknown:
             raise ValueError(f"unknown config keys {unknown}; known keys: {sorted(known)}")
         return cls(**values)
+
+
+def check_config_values(values: dict, label: Callable[[str], str] = str) -> None:
+    """Raise ``ValueError``/``TypeError`` for the first bad value; ``label`` spells a field as the caller knows it.
+
+    The rules follow each field's type, so a field added later is checked too: integers within
+    :data:`~textdistill_lab.validators.INT_LIMITS`, floats finite and > 0, choices from the field's metadata.
+    """
+    defaults = {f.name: f.default for f in fields(DistillConfig)}
+    for f in fields(DistillConfig):
+        value, name, choices = values.get(f.name, f.default), label(f.name), f.metadata.get("choices")
+        if choices:
+            if value not in choices:
+                raise ValueError(f"{name}={value!r} is not one of {', '.join(choices)}")
+        elif f.type == "bool":
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False, got {value!r}")
+        elif f.type == "int":
+            check_int(f.name, value, name)
+        elif f.type.startswith("float") and not (value is None and "None" in f.type):
+            check_positive_float(f.name, value, name)
+    low, init, high = (values.get(k, defaults[k]) for k in ("lr_min", "lr_init", "lr_max"))
+    if not low <= init <= high:
+        raise ValueError(f"need {label('lr_min')} <= {label('lr_init')} <= {label('lr_max')}, got {low}, {init}, {high}")

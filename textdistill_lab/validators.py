@@ -1,0 +1,68 @@
+"""The value rules every number a user gives goes through, for the Python API and the CLI alike.
+
+One table of bounds (:data:`INT_LIMITS`) and two checks: an integer within its bounds, a finite
+positive float. The bounds are generous for real work and stop the typo that would otherwise ask
+for gigabytes (``max_len=10**9``) or run until killed (``seeds=10**9``). Messages name the value
+as the caller knows it: ``label`` is ``--top-k`` on the command line, ``k`` in Python.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+SEED_MAX = 2**63 - 1  # numpy and torch seeds are 64-bit
+
+# name -> (lowest, highest) allowed; names not listed get DEFAULT_INT_LIMITS.
+INT_LIMITS: dict[str, tuple[int, int]] = {
+    "seed": (0, SEED_MAX),
+    "data_seed": (0, SEED_MAX),
+    "per_class": (1, 10_000),
+    "max_len": (1, 10_000),
+    "top_k": (1, 1_000),
+    "seeds": (1, 1_000),
+    "epochs": (1, 10_000),
+    "vector_dim": (1, 10_000),
+    "validate_inits": (1, 1_000),
+    "max_nan_retries": (0, 1_000),
+}
+DEFAULT_INT_LIMITS = (1, 10_000_000)
+
+
+def check_int(name: str, value: object, label: str | None = None) -> int:
+    """``value`` as an int within ``INT_LIMITS[name]``; a ``ValueError``/``TypeError`` naming ``label`` otherwise."""
+    label = label or name
+    low, high = INT_LIMITS.get(name, DEFAULT_INT_LIMITS)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{label} must be an integer from {low} to {high:,}, got {value!r} ({type(value).__name__})")
+    if not low <= value <= high:
+        raise ValueError(f"{label} must be from {low} to {high:,}, got {value:,}")
+    return int(value)
+
+
+def check_positive_float(name: str, value: object, label: str | None = None) -> float:
+    """``value`` as a finite float > 0 (learning rates, memory limits); ``nan`` and ``inf`` are refused."""
+    label = label or name
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{label} must be a number, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{label} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def parse_int(name: str, text: str, label: str | None = None) -> int:
+    """A command-line integer checked like :func:`check_int` (``10**9`` style text is refused as not an integer)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{label or name} must be an integer, got {text!r}") from None
+    return check_int(name, value, label)
+
+
+def parse_positive_float(name: str, text: str, label: str | None = None) -> float:
+    """A command-line float checked like :func:`check_positive_float`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{label or name} must be a number, got {text!r}") from None
+    return check_positive_float(name, value, label)
