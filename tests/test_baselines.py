@@ -95,7 +95,7 @@ def test_full_data_is_every_training_text(toy_dataset):
     assert full.per_class is None and full.method == "full"
 
 
-@pytest.mark.parametrize("per_class, message", [(0, "per_class must be a positive"), (999, "has only 58 training texts")])
+@pytest.mark.parametrize("per_class, message", [(0, "per_class must be from 1 to"), (999, "has only 58 training texts")])
 def test_bad_per_class_is_a_clear_error(toy_dataset, toy_vectors, per_class, message):
     for make in (lambda: random_subset(toy_dataset, per_class), lambda: kcenter(toy_dataset, per_class, toy_vectors),
                  lambda: herding(toy_dataset, per_class, toy_vectors)):

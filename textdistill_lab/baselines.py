@@ -16,6 +16,7 @@ import torch
 
 from .data import PAD_ID, TextDataset
 from .models import embed
+from .validators import check_instance, check_int
 from .vectors import WordVectors
 
 EmbeddingLike = torch.Tensor | np.ndarray | WordVectors
@@ -152,8 +153,8 @@ def _per_class_selection(
 
 def _class_members(dataset: TextDataset, per_class: int) -> list[np.ndarray]:
     """Training indices of every class, after checking that ``per_class`` fits in each."""
-    if per_class <= 0:
-        raise ValueError(f"per_class must be a positive number of texts per class, got {per_class}")
+    check_instance("dataset", dataset, TextDataset, "a TextDataset from load_dataset(...)")
+    check_int("per_class", per_class)
     labels = dataset.train.labels
     members = [np.flatnonzero(labels == c) for c in range(dataset.num_classes)]
     smallest = min(range(dataset.num_classes), key=lambda c: len(members[c]))

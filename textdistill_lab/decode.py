@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .distilled_set import DistilledSet
+from .validators import check_instance, check_int
 from .vectors import WordVectors
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,8 @@ def decode(
     """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    check_int("top_k", k, "k")
+    check_instance("vectors", vectors, WordVectors, "a WordVectors from load_vectors(...)")
     if isinstance(data, DistilledSet):
         labels = data.hard_labels.cpu().numpy() if labels is None else labels
         class_names = class_names or data.class_names

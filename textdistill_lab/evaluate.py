@@ -39,6 +39,7 @@ from .training import (
     STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, Batch, Params, accuracy, replay_schedule, resolve_device,
     standard_epoch, train_steps,
 )
+from .validators import check_instance, check_int, check_seeds
 from .vectors import WordVectors
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,11 @@ def evaluate(
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("eval_every", eval_every)):
         if value <= 0:
             raise ValueError(f"{name} must be positive, got {value}")
+    seeds = check_seeds(seeds)
     if not seeds:
         raise ValueError("seeds is empty; pass at least one evaluation seed, e.g. seeds=(0, 1, 2)")
+    check_instance("dataset", dataset, TextDataset, "a TextDataset from load_dataset(...)")
+    check_int("epochs", epochs)
     dev = resolve_device(device)
     matrix = as_embedding(embedding, dataset)
     model = make_model(arch, matrix.shape[1], dataset.num_classes).to(dev)  # a skeleton: θ lives in dicts

@@ -66,3 +66,17 @@ def parse_positive_float(name: str, text: str, label: str | None = None) -> floa
     except ValueError:
         raise ValueError(f"{label or name} must be a number, got {text!r}") from None
     return check_positive_float(name, value, label)
+
+
+def check_instance(label: str, value: object, expected: type | tuple[type, ...], what: str) -> None:
+    """A ``TypeError`` naming the argument and what it expects (``what``: "a WordVectors from load_vectors(...)")."""
+    if not isinstance(value, expected):
+        raise TypeError(f"{label} must be {what}, got {type(value).__name__}")
+
+
+def check_seeds(seeds: object, label: str = "seeds") -> list[int]:
+    """A sequence of seeds as a list: at most ``INT_LIMITS['seeds']`` of them, each a valid seed."""
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"{label} must be a sequence of integer seeds such as range(5), got {type(seeds).__name__}")
+    check_int("seeds", len(seeds), f"the number of {label}")
+    return [check_int("seed", seed, f"each of {label}") for seed in seeds]

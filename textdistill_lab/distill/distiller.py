@@ -19,6 +19,7 @@ from ..data import TextDataset
 from ..distilled_set import DistilledSet
 from ..models import embed, init_params, make_model
 from ..training import replay_schedule, resolve_device
+from ..validators import check_instance
 from ..vectors import WordVectors
 from .bptt import bptt_step
 from .callbacks import TqdmProgress, notify
@@ -66,6 +67,8 @@ class Distiller:
         resume: bool = False,
         progress: bool = True,
     ) -> DistilledSet:
+        check_instance("dataset", dataset, TextDataset, "a TextDataset from load_dataset(...)")
+        check_instance("vectors", vectors, WordVectors, "a WordVectors from load_vectors(...) (the set's card names them)")
         cfg = self.config
         callbacks = [*callbacks, TqdmProgress(disable=not progress)]
         ctx = self._context(dataset, vectors)
