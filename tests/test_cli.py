@@ -371,3 +371,43 @@ def test_local_files_with_own_columns_a_test_file_and_the_split_named(tmp_path, 
     code, stdout, err = run_cli(capsys, "-q", "evaluate", str(out), "--seeds", "1", "--epochs", "1")
     assert code == 0, err  # the run card says how the data was loaded, test file and columns included
     assert "(file test.csv)" in stdout
+
+
+def test_text_from_files_is_printed_escaped_never_obeyed(tmp_path, toy_files, capsys):
+    """A class name carrying an ANSI escape (e.g. one that clears the screen) is shown, not executed."""
+    toy = pd.read_csv(toy_files[0].partition(":")[2])
+    toy["label"] = toy["label"].map({0: "sport\x1b[2J", 1: "money\u202e", 2: "science"})
+    toy.to_csv(tmp_path / "evil.csv", index=False)
+    out = tmp_path / "random"
+    code, stdout, err = run_cli(capsys, "-q", "baseline", f"csv:{tmp_path / 'evil.csv'}", "--vectors", toy_files[1],
+                                "--name", "news\x1b]0;owned\x07", "--per-class", "2", "--seeds", "1", "--epochs", "1",
+                                "--out", str(out))
+    assert code == 0, err
+    assert "\x1b" not in stdout and "\x07" not in stdout and "news\\x1b]0;owned\\x07" in stdout
+    code, _, err = run_cli(capsys, "evaluate", str(out), "--test-file", str(tmp_path / "missing\x1b[2J.csv"))
+    assert code == 2 and "\x1b" not in err and "missing\\x1b[2J.csv" in err
+
+
+RESUME, EVALUATE = ["distill", "--resume", "{run}", "--outer-steps", "3"], ["evaluate", "{run}"]
+
+
+@pytest.mark.parametrize("edit, fragment, commands", [
+    (lambda card: [card], 'has no "request" object', (RESUME, EVALUATE)),
+    (lambda card: {**card, "request": {**card["request"], "dataset": 5}}, "invalid 'dataset'", (RESUME, EVALUATE)),
+    (lambda card: {**card, "request": {k: v for k, v in card["request"].items() if k != "config"}}, 'no "config"',
+     (RESUME,)),  # evaluate needs no config: baseline folders have none
+    (lambda card: {**card, "request": {**card["request"], "config": {**card["request"]["config"], "outer_lr": float("nan")}}},
+     "config.outer_lr must be a finite number > 0", (RESUME, EVALUATE)),
+    (lambda card: {**card, "request": {**card["request"], "max_len": 10**9}}, "request.max_len must be from 1",
+     (RESUME, EVALUATE)),
+])
+def test_an_edited_run_card_is_checked_like_typed_options(run_dir, capsys, edit, fragment, commands):
+    card = json.loads((run_dir / "run.json").read_text())
+    (run_dir / "run.json").write_text(json.dumps(edit(card)))
+    before = (run_dir / "run.json").read_text()
+    for argv in ([a.format(run=run_dir) for a in command] for command in commands):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2, err
+        assert_one_error(err)
+        assert fragment in err and "unexpected" not in err
+    assert (run_dir / "run.json").read_text() == before

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from .errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, PROG, UsageError, fail, usage_hint
 from .flags import option_flag
 from .parser import build_parser
+from .terminal import escaping_stdout
 
 __all__ = ["UsageError", "build_parser", "main", "option_flag"]
 
@@ -31,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         _check_device(getattr(args, "device", "auto"))
-        return int(args.run(args) or 0)
+        with escaping_stdout():  # names from cards and files are printed as data
+            return int(args.run(args) or 0)
     except UsageError as err:
         return fail(err, err.hint, EXIT_USAGE, debug)
     except BrokenPipeError:  # `textdistill datasets | head`: the reader left; that is not an error

@@ -220,7 +220,7 @@ def _recorded_dataset(train_set, folder: Path, fix: str = "pass the dataset with
 
     if train_set.dataset in DATASETS:
         return train_set.dataset
-    raise UsageError(f"{folder} records dataset {escaped(train_set.dataset)!r}, which is not a registry dataset, "
+    raise UsageError(f"{folder} records dataset {train_set.dataset!r}, which is not a registry dataset, "
                      "and has no run card naming how it was loaded", fix)
 
 
@@ -238,7 +238,7 @@ def _load_train_set(folder: Path):
             saved = json.loads((folder / SUBSET_FILE).read_text())
             return RealSubset(indices=np.asarray(saved["indices"], dtype=np.int64), **saved["card"])
         except (ValueError, TypeError, KeyError) as err:  # JSON errors are ValueErrors
-            raise UsageError(f"{folder / SUBSET_FILE} is damaged or edited ({type(err).__name__}: {escaped(err)})",
+            raise UsageError(f"{folder / SUBSET_FILE} is damaged or edited ({type(err).__name__}: {err})",
                              f"rerun `{PROG} baseline` to write it again") from None
     if (folder / CARD_FILE).exists() or folder.is_file():
         return DistilledSet.load(folder)
@@ -255,15 +255,10 @@ def _evaluate_and_report(args: argparse.Namespace, train_set, dataset, vectors, 
                       mode=mode, device=args.device, progress=not args.quiet)
     files = _write_curves(result, out)
     split = dataset.notes.get("test_split", "")
-    print(f"{result.label} on {escaped(dataset.name)}: test accuracy {100 * result.mean:.1f} ± {100 * result.std:.1f}% "
+    print(f"{result.label} on {dataset.name}: test accuracy {100 * result.mean:.1f} ± {100 * result.std:.1f}% "
           f"({len(result.seeds)} seed{'s' * (len(result.seeds) != 1)}, {args.arch}, {mode}; epoch chosen on validation)")
-    print(f"test split: {len(dataset.test)} texts ({escaped(split)}); validation: {len(dataset.validation)} texts")
+    print(f"test split: {len(dataset.test)} texts ({split}); validation: {len(dataset.validation)} texts")
     print(f"curves: {files[0]} {files[1]}")
-
-
-def escaped(text: object) -> str:
-    """Text read from a file, safe to print: control characters and escapes shown as ``\\x1b``, not obeyed."""
-    return str(text).encode("unicode_escape").decode("ascii") if not str(text).isprintable() else str(text)
 
 
 def _write_curves(result, out: Path) -> tuple[Path, Path]:
@@ -322,7 +317,7 @@ def cmd_baseline(args: argparse.Namespace) -> None:
         card = {k: v for k, v in dataclasses.asdict(subset).items() if k != "indices"}
         atomic_write_json(out / SUBSET_FILE, {"indices": subset.indices.tolist(), "card": card})
         atomic_write_json(out / RUN_CARD, {"request": request, "status": "done", "argv": sys.argv, "subset": subset.card()})
-        print(f"{args.kind}: {subset.num_samples} training texts of {escaped(dataset.name)} -> {out}")
+        print(f"{args.kind}: {subset.num_samples} training texts of {dataset.name} -> {out}")
         with claim(out / "eval", "evaluate", overwrite=args.overwrite) as eval_out:
             _evaluate_and_report(args, subset, dataset, vectors, eval_out)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import traceback
 
+from .terminal import escape_controls
+
 PROG = "textdistill"
 EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -25,7 +27,7 @@ def fail(message: object, hint: str, code: int, debug: bool, err: BaseException 
     if debug:
         traceback.print_exc()
     text = " ".join(str(message).split()) or (type(err).__name__ if err else "failed")
-    print(f"error: {text}", file=sys.stderr)
+    print(f"error: {escape_controls(text)}", file=sys.stderr)
     if hint:
-        print(f"hint: {hint}", file=sys.stderr)
+        print(f"hint: {escape_controls(hint)}", file=sys.stderr)
     return code

@@ -33,7 +33,7 @@ def check_run_card(path: Path, *, needs_config: bool = False) -> dict:
         raise damaged("has no \"request\" object")
     for key in _TEXT_KEYS:
         value = request.get(key)
-        if value is not None and not (isinstance(value, str) and 0 < len(value) <= MAX_TEXT and value.isprintable()):
+        if value is not None and not (isinstance(value, str) and 0 < len(value) <= MAX_TEXT and "\0" not in value):
             raise damaged(f"has an invalid {key!r} ({json.dumps(value)[:80]})")
     if not isinstance(request.get("dataset"), str) or not isinstance(request.get("vectors"), str):
         raise damaged("names no dataset or no vectors")
