@@ -73,5 +73,7 @@ def test_demo_report_has_the_table_the_curves_the_decoded_samples_and_the_map(de
 
 
 def test_demo_refuses_bad_sizes():
-    with pytest.raises(ValueError, match="per_class must be positive"):
+    with pytest.raises(ValueError, match="per_class must be from 1 to"):
         DemoConfig(per_class=0)
+    with pytest.raises(ValueError, match="seeds must be from 1 to 1,000"):
+        DemoConfig(seeds=10**9)

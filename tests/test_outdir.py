@@ -184,6 +184,25 @@ def test_demo_checks_out_before_any_work(tmp_path, toy_files, capsys, monkeypatc
     assert "is a file" in err
 
 
+def test_demo_takes_a_users_test_file(tmp_path, toy_files, capsys, monkeypatch):
+    import textdistill_lab.demo
+
+    seen = {}
+
+    def record(config, *, dataset, vectors, progress):
+        seen["dataset"] = dataset
+        raise KeyboardInterrupt  # enough: the demo got the dataset the options describe
+
+    monkeypatch.setattr(textdistill_lab.demo, "run_demo", record)
+    test_file = tmp_path / "held-out.csv"
+    test_file.write_text(Path(toy_files[0].partition(":")[2]).read_text())
+    code, _, _ = run_cli(capsys, "demo", "--dataset", toy_files[0], "--vectors", toy_files[1], "--smoke",
+                         "--test-file", str(test_file), "--name", "topics", "--out", str(tmp_path / "demo"))
+    assert code == 130
+    assert seen["dataset"].name == "topics" and seen["dataset"].notes["test_split"] == "file held-out.csv"
+    assert not (tmp_path / "demo").exists()  # interrupted before writing: nothing left
+
+
 def test_decode_does_not_replace_an_existing_page(run_dir, capsys):  # noqa: F811
     page = run_dir.parent / "page.html"
     page.write_text("mine")

@@ -25,6 +25,7 @@ from .io import atomic_write_json
 from .plots import Curve, accuracy_vs_epoch
 from .project import Projection, project
 from .report import Section, Table, write_report
+from .validators import check_int
 from .vectors import WordVectors, load_vectors
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,7 @@ class DemoConfig:
 
     def __post_init__(self) -> None:
         for name in ("per_class", "seeds"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+            check_int(name, getattr(self, name))
 
     @property
     def budget(self) -> Budget:

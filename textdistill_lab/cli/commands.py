@@ -36,7 +36,8 @@ def _out_dir(value: str | None, *parts: object) -> Path:
 
 def _data_request(args: argparse.Namespace) -> dict:
     """The options that decide the dataset, as recorded in a run card and reused by `evaluate`/`decode`."""
-    request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": args.max_len, "data_seed": args.data_seed}
+    request = {"dataset": args.dataset, "vectors": args.vectors, "max_len": getattr(args, "max_len", None),
+               "data_seed": getattr(args, "data_seed", 0)}
     return {**request, **{key: getattr(args, key) for key in DATA_OPTIONS if getattr(args, key, None) is not None}}
 
 
@@ -389,7 +390,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     config = DemoConfig(dataset=args.dataset, vectors=args.vectors, per_class=args.per_class, seeds=args.seeds,
                         device=args.device, smoke=args.smoke, method=args.method, out=Path(args.out))
     with claim(config.out, "demo", overwrite=args.overwrite):  # checked before a minute of work, held throughout
-        result = run_demo(config, progress=not args.quiet)
+        dataset, vectors = _load_data(_data_request(args))
+        result = run_demo(config, dataset=dataset, vectors=vectors, progress=not args.quiet)
     print(result.format_table())
     print()
     print("What the distilled samples decode to (most frequent nearest words per class):")

@@ -240,8 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("demo", commands.cmd_demo, "the main job: full data vs random subset vs distilled, with an offline HTML report",
                 "Load data and vectors; train on full data and on a random subset; distill; evaluate all three\n"
                 "over several seeds; decode the distilled samples; draw a map; write OUT/report.html.")
-    p.add_argument("--dataset", default="trec", help="dataset name (see `textdistill datasets`)")
+    p.add_argument("--dataset", default="trec", help="dataset name (see `textdistill datasets`) or csv:/parquet:/jsonl: PATH")
     _add_vectors(p)
+    _add_local_file_options(p)
     p.add_argument("--per-class", type=int, default=10, help="samples per class for the random subset and the distilled set")
     _add_method(p)
     p.add_argument("--seeds", type=int, default=5, help="evaluation seeds")
