@@ -44,7 +44,7 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     ignore = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__")
     shutil.copytree(ROOT / "book", work / "book", symlinks=True, ignore=ignore)
     shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=ignore)
-    env = {**os.environ, "TEXTDISTILL_SMOKE": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env = {**os.environ, "TEXTDISTILL_BUDGET": "smoke", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "--keep-going", str(work / "book")]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
     log = done.stdout + done.stderr

@@ -1,8 +1,8 @@
 """The teaching notebooks: pairs in sync, committed without outputs, well-formed, and they run.
 
 Each notebook is a jupytext pair in notebooks/: the percent-format .py is the source, the .ipynb
-is what Colab opens. Execution runs in smoke mode (TEXTDISTILL_SMOKE=1: same code, tiny sizes),
-offline, in a temporary working directory so nothing is written into the repository.
+is what Colab opens. Execution runs at the smoke budget (TEXTDISTILL_BUDGET=smoke: same code, tiny
+sizes), offline, in a temporary working directory so nothing is written into the repository.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 NAMES = [p.stem for p in SOURCES]
-SMOKE_LINE = 'SMOKE = os.environ.get("TEXTDISTILL_SMOKE") == "1"'
+# A student sets the budget on the first line; the tests and the book build override it.
+BUDGET_LINES = ('BUDGET = "class"', 'BUDGET = os.environ.get("TEXTDISTILL_BUDGET", BUDGET)')
 # Smoke runs of all notebooks together must stay well under CI's 10-minute budget.
 CELL_TIMEOUT_S = 300
 
@@ -78,13 +79,27 @@ def test_header_badges_and_setup(name: str) -> None:
     assert colab in header, f"{name}: Colab badge must link {colab} (python scripts/sync_notebooks.py fixes it)"
     assert binder in header, f"{name}: Binder badge must link {binder} (python scripts/sync_notebooks.py fixes it)"
     setup = next(c.source for c in nb.cells if c.cell_type == "code")
-    assert SMOKE_LINE in setup, f"{name}: the first code cell must define {SMOKE_LINE}"
+    for line in BUDGET_LINES:
+        assert line in setup, f"{name}: the first code cell must contain {line!r}"
+    assert setup.rstrip().endswith("SIZES  # the budget banner: what this budget means for the numbers below"), (
+        f"{name}: the first code cell must end by showing SIZES (the page's budget banner)"
+    )
     install = [line for line in setup.splitlines() if "pip" in line and "install" in line]
     assert install, f"{name}: the set-up cell must install the package on Colab"
     assert "if IN_COLAB:" in setup and setup.index("if IN_COLAB:") < setup.index(install[0]), (
         f"{name}: pip install must run only on Colab (inside `if IN_COLAB:`)"
     )
-    assert f"git+https://github.com/{slug}" in install[0], f"{name}: Colab must install from {slug}"
+    assert f"git+https://github.com/{slug}@{branch}" in install[0], f"{name}: Colab must install {slug} at {branch}"
+    assert "enable_custom_widget_manager()" in setup, f"{name}: Colab needs its widget manager for the live figures"
+    assert "hide-input" in next(c for c in nb.cells if c.cell_type == "code").metadata.get("tags", []), (
+        f"{name}: the set-up cell is hidden in the book (tags=[\"hide-input\"])"
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_ipynb_asks_colab_for_a_gpu(name: str) -> None:
+    metadata = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4).metadata
+    assert metadata.get("accelerator") == "GPU", f"{name}.ipynb: no accelerator metadata; run python scripts/sync_notebooks.py"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -99,9 +114,9 @@ def test_exercises_with_folded_solutions(name: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_executes_in_smoke_mode(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_executes_at_smoke_budget(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The kernel inherits this environment: smoke sizes, static figures, no network for Hugging Face.
-    monkeypatch.setenv("TEXTDISTILL_SMOKE", "1")
+    monkeypatch.setenv("TEXTDISTILL_BUDGET", "smoke")
     monkeypatch.setenv("TEXTDISTILL_WIDGETS", "static")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")

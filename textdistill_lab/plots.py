@@ -59,12 +59,18 @@ def epoch_traces(label: str, curve: Curve, index: int) -> list[go.Scatter]:
     return [band, line]
 
 
-def accuracy_vs_epoch(curves: Mapping[str, Curve], *, title: str = "Test accuracy while training") -> go.Figure:
-    """The paper's Figure 3: one line per training set (full, random, distilled, ...)."""
+def accuracy_vs_epoch(
+    curves: Mapping[str, Curve], *, title: str = "Test accuracy while training", x_title: str = "epoch"
+) -> go.Figure:
+    """The paper's Figure 3: one line per training set (full, random, distilled, ...).
+
+    ``x_title`` names the x unit: an epoch means different amounts of training for a full dataset,
+    a small subset and a replayed schedule, so a comparison across them is fairer in SGD steps.
+    """
     fig = go.Figure()
     for index, (label, curve) in enumerate(curves.items()):
         fig.add_traces(epoch_traces(label, curve, index))
-    fig.update_layout(title=title, xaxis_title="epoch", yaxis_title="test accuracy", **_LAYOUT)
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title="test accuracy", **_LAYOUT)
     return fig
 
 

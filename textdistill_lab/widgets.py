@@ -134,7 +134,12 @@ def _raw(view) -> dict:
     """A mime bundle for ``view``: display handles need one (a plotly figure's own
     ``_ipython_display_`` would ignore the display id and add a new output on every update)."""
     if isinstance(view, go.Figure):
-        return view._repr_mimebundle_()
+        # Not view._repr_mimebundle_(): it re-activates the notebook renderer on every call, and each
+        # activation embeds another copy of plotly.js (~5 MB) in the page. Without a renderer string,
+        # plotly activates the default renderers once per kernel, so a page carries one plotly.js.
+        import plotly.io as pio
+
+        return pio.renderers._build_mime_bundle(view.to_dict())
     return {"text/html": view._repr_html_(), "text/plain": type(view).__name__}
 
 
@@ -165,9 +170,10 @@ class LiveAccuracyPlot(_Shown):
 
     finish_after_cell = True
 
-    def __init__(self, title: str = "Test accuracy while training", *, mode: str = "auto") -> None:
+    def __init__(self, title: str = "Test accuracy while training", *, mode: str = "auto", x_title: str = "epoch") -> None:
         super().__init__(mode)
         self.title = title
+        self.x_title = x_title  # the unit of the x values given to update(), e.g. "SGD steps"
         self.runs: dict[str, dict[int, dict[int, float]]] = {}  # label -> seed -> epoch -> accuracy
         self._traces: dict[str, int] = {}  # label -> index of its band trace in the live figure
 
@@ -186,14 +192,14 @@ class LiveAccuracyPlot(_Shown):
         return {label: Curve.from_runs(runs) for label, runs in self.runs.items()}
 
     def figure(self) -> go.Figure:
-        return accuracy_vs_epoch(self.curves(), title=self.title)
+        return accuracy_vs_epoch(self.curves(), title=self.title, x_title=self.x_title)
 
     def _has_data(self) -> bool:
         return bool(self.runs)
 
     def _live_view(self):
         self._traces = {}
-        live = go.FigureWidget(accuracy_vs_epoch({}, title=self.title))
+        live = go.FigureWidget(accuracy_vs_epoch({}, title=self.title, x_title=self.x_title))
         self._fill(live)
         return live
 
