@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -90,11 +91,13 @@ def execute_all(budget: str, target: Path, names: Iterable[str] | None = None, j
         key = cache_key(name, budget)
         if use_cache and out.exists() and key_file.exists() and key_file.read_text() == key:
             return out
+        start = time.perf_counter()
         try:
             out = execute(name, budget, target)
         except Exception as error:  # reported per chapter by the caller
             return error
         key_file.write_text(key)
+        (target / f"{name}.seconds").write_text(f"{time.perf_counter() - start:.1f}\n")
         return out
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -136,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     executed = CACHE / args.budget
     outcome = execute_all(args.budget, executed, jobs=args.jobs, use_cache=not args.no_cache)
+    for name in outcome:
+        timing = executed / f"{name}.seconds"
+        print(f"{name}: executed in {timing.read_text().strip() if timing.exists() else '?'} s at the {args.budget} budget")
     failed = {name: result for name, result in outcome.items() if isinstance(result, BaseException)}
     for name, error in failed.items():
         print(f"{name}: failed to execute: {str(error).strip().splitlines()[-1] if str(error).strip() else error!r}")

@@ -19,15 +19,21 @@ DEFAULTS = {"TEXTDISTILL_BUDGET": "smoke", "TEXTDISTILL_WIDGETS": "static", "HF_
 
 
 def one_copy_of_each_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """sphinx-thebe registers its inline config once per read of the sources, so a page could carry
-    ``const THEBE_JS_URL`` twice and the browser raises "Identifier 'THEBE_JS_URL' has already been
-    declared"; keep the first copy of every identical script."""
-    if "script_files" in context:
-        context["script_files"] = list(dict.fromkeys(context["script_files"]))
+    """sphinx-thebe's and sphinx-togglebutton's inline scripts reach the page twice in a Jupyter Book
+    build (once with filename None, once with ""), so ``const THEBE_JS_URL`` was declared twice and
+    the browser raised "Identifier 'THEBE_JS_URL' has already been declared"; keep the first copy."""
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        # an inline script's filename is None or "" depending on who added it: the same script
+        key = (str(getattr(script, "filename", script) or ""), tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
 
 
 def setup(app: Sphinx) -> dict:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
-    app.connect("html-page-context", one_copy_of_each_script)
+    app.connect("html-page-context", one_copy_of_each_script, priority=1000)  # after the theme's handlers
     return {"parallel_read_safe": True, "parallel_write_safe": True}
