@@ -202,19 +202,34 @@ print(f"60 samples: distilled {on_distilled.mean:.1%} vs random {on_random.mean:
 # %% [markdown]
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Train the student on soft targets at $\tau = 1$ and $\tau = 10$. Which temperature
 # helps most, and why does a very high temperature stop helping?
-#
+
+# %%
+by_tau = ...  # {tau: test accuracy of the student trained on soft targets at that tau}, for tau = 1.0 and 10.0
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", by_tau, lambda a: set(a) == {1.0, 10.0} and all(0 <= v <= 1 for v in a.values()),
+      "a dict {1.0: accuracy, 10.0: accuracy}; each accuracy is evaluate(...).mean")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
+# by_tau = {}
 # for tau in [1.0, 10.0]:
 #     with torch.no_grad():
 #         soft = torch.softmax(functional_call(teacher, teacher_params, (train_x,)) / tau, dim=1)
 #     relabelled = DistilledSet(data=train_x, labels=soft, class_names=dataset.class_names, method=f"tau={tau}",
 #                               dataset=dataset.name, dataset_fingerprint=dataset.fingerprint,
 #                               vectors=vectors.name, vectors_checksum=vectors.checksum)
-#     print(tau, evaluate(relabelled, dataset, vectors, **common).mean)
+#     by_tau[tau] = evaluate(relabelled, dataset, vectors, **common).mean
+# by_tau
 # ```
 # At $\tau = 1$ the targets are nearly one-hot, so they add little beyond the hard labels. As $\tau$
 # grows the targets approach the uniform distribution and every class looks alike: the signal fades.

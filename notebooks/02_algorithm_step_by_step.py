@@ -315,14 +315,27 @@ fig.update_layout(title="Memory kept for the backward pass vs number of inner st
 #
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Distil the moons with $T = 1$ instead of 10 (`distill_toy(1, OUTER_STEPS)`). How
 # accurate is the result from fresh initialisations, and where do the points go?
-#
+
+# %%
+one_step = ...  # fresh_accuracy(...) of the moons distilled with T = 1
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", one_step, lambda a: 0 <= float(a) <= 1, "distill_toy(1, OUTER_STEPS) returns the points and rates to pass to fresh_accuracy")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # x1, lr1, _ = distill_toy(1, OUTER_STEPS)
-# print(fresh_accuracy(x1, lr1), lr1)
+# one_step = fresh_accuracy(x1, lr1)
+# print(one_step, lr1)
 # ```
 # With one step the whole lesson must fit in a single gradient: the learned learning rate grows and
 # the points move far out, so that one large step draws a roughly linear boundary. The accuracy is

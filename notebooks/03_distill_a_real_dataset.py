@@ -60,7 +60,8 @@ import time
 import torch
 
 from textdistill_lab import (
-    DistillConfig, Distiller, LiveAccuracyPlot, compare, evaluate, full_data, load_dataset, load_vectors, random_subset,
+    DistillationPlot, DistillConfig, Distiller, LiveAccuracyPlot, compare, evaluate, full_data, load_dataset, load_vectors,
+    random_subset,
 )
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -93,10 +94,22 @@ dataset.card()
 config = DistillConfig(per_class=PER_CLASS, device=DEVICE, **DISTILL_BUDGET)
 config
 
+# %% [markdown]
+# Watch it happen. Every few outer steps the distiller trains fresh networks on the synthetic set as
+# it is *now* and scores them on validation questions: that is the curve. Under it, the first
+# synthetic sample, decoded to its nearest words (chapter 5): it starts as a real question and its
+# words drift as distillation reshapes it — the text counterpart of chapter 2's moons. On a static
+# page, drag the slider to replay the run.
+
 # %%
+distiller = Distiller(config)
+watch = DistillationPlot(lambda: distiller.synthetic_data[0], vectors, vocabulary=dataset.vocab,
+                         title=f"{dataset.name}: validation accuracy while distilling (sample 0: {dataset.class_names[0]})")
+watch.show()
 start = time.perf_counter()
-distilled = Distiller(config).fit(dataset, vectors, progress=not SIZES.smoke)
+distilled = distiller.fit(dataset, vectors, callbacks=[watch], progress=not SIZES.smoke)
 distill_seconds = time.perf_counter() - start
+watch.finish()
 print(f"distilled {distilled.num_samples} samples of shape {distilled.tokens} x {distilled.dim} in {distill_seconds:.0f} s")
 print(f"T = {len(distilled.lrs)} SGD steps; learned learning rates: {[round(float(x), 3) for x in distilled.lrs]}")
 
@@ -166,16 +179,30 @@ print({k: distilled.card()[k] for k in ("method", "samples", "dataset", "vectors
 # %% [markdown]
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Distil with 1 sample per class instead of 10 and compare with a random subset of
 # 1 per class. Where is the gap between distilled and random larger, at 1 or at 10 per class?
-#
+
+# %%
+one_distilled, one_random = ..., ...  # evaluate(...) results: a set distilled with per_class=1, a random subset of 1 per class
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", (one_distilled, one_random),
+      lambda a: all(r.meta["samples"] == dataset.num_classes and 0 <= r.mean <= 1 for r in a),
+      "both training sets have one sample per class; pass them to evaluate(...)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # one = Distiller(DistillConfig(per_class=1, outer_steps=200, device=DEVICE)).fit(dataset, vectors)
-# r1 = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=30, seeds=SEEDS)
-# d1 = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS)
-# print(r1.mean, d1.mean)
+# one_random = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=30, seeds=SEEDS)
+# one_distilled = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS)
+# print(one_random.mean, one_distilled.mean)
 # ```
 # The gap is usually larger at 1 per class: a single random question is a poor representative of its
 # class, while a single distilled sample is optimised to carry the whole class's signal.

@@ -119,14 +119,35 @@ explorer.show()
 #
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** From the table, estimate how many *random* samples per class you need to match the
 # accuracy of 2 *distilled* samples per class.
-#
+
+# %%
+random_needed = ...  # the smallest random per_class reaching the accuracy of 2 distilled per class (None if none does)
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+
+def smallest_random_size_matching_two_distilled() -> int | None:
+    target = sizes.loc[sizes.per_class == 2, "distilled"].item()
+    enough = sizes.loc[sizes.random >= target, "per_class"]
+    return None if enough.empty else int(enough.min())
+
+
+check("Exercise 1", random_needed, lambda a: a == smallest_random_size_matching_two_distilled(),
+      "find the distilled accuracy at per_class == 2, then the first row whose random accuracy reaches it")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # target = sizes.loc[sizes.per_class == 2, "distilled"].item()
-# sizes.loc[sizes.random >= target, "per_class"].min()  # NaN: no size in the table is enough
+# enough = sizes.loc[sizes.random >= target, "per_class"]
+# random_needed = None if enough.empty else int(enough.min())  # None: no random size in the table is enough
 # ```
 # Read across the figure: draw a horizontal line at the distilled accuracy for 2 per class and find
 # where the random curve crosses it. The ratio of the two sizes is the "compression" distillation

@@ -165,6 +165,9 @@ px.histogram(pd.concat(frames), x="best cosine", color="texts", barmode="overlay
 # %% [markdown]
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Decode the noise-initialised set against **all 400,000** GloVe words
 # (`vocabulary=None`) instead of the dataset's vocabulary. Do the words get closer? Are they more
 # meaningful?
@@ -183,13 +186,23 @@ px.histogram(pd.concat(frames), x="best cosine", color="texts", barmode="overlay
 # </details>
 #
 # **Exercise 2.** Decode with `metric="euclidean"`. Which positions change their word, and why?
-#
+
+# %%
+changed_share = ...  # share of all positions (a float) whose best word differs between euclidean and cosine
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 2", changed_share, lambda a: 0 <= float(a) <= 1, "compare indices[:, :, 0] of the two decodings, outside the padding")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # euclid = decode(sets["real"], vectors, k=1, vocabulary=dataset.vocab, metric="euclidean")
 # changed = (euclid.indices[:, :, 0] != decoded["real"].indices[:, :, 0]) & ~decoded["real"].padding
-# print(f"{changed.mean():.1%} of positions change")
+# changed_share = float(changed.mean())
+# print(f"{changed_share:.1%} of positions change")
 # ```
 # Cosine ignores length, Euclidean does not. A distilled row that points towards a word but is much
 # shorter or longer than it decodes to that word under cosine, and to a word of similar *length*

@@ -158,13 +158,26 @@ by_features.figure("UMAP of TextCNN features (model trained on the distilled set
 #
 # ## Exercises
 #
-# **Exercise 1.** Draw map 1 with `method="pca"` instead of UMAP. What is lost?
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
 #
+# **Exercise 1.** Draw map 1 with `method="pca"` instead of UMAP. What is lost?
+
+# %%
+pca_map = ...  # project(...) of map 1 with method="pca"
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", pca_map, lambda a: a.method == "pca" and len(a.frame) > 0, "the same project(...) call as map 1, with method=\"pca\"")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# project(dataset, vectors, distilled=distilled, decoded=decoded, subset=subset, max_real=MAX_REAL,
-#         method="pca").figure("PCA of mean word vectors").show()
+# pca_map = project(dataset, vectors, distilled=distilled, decoded=decoded, subset=subset, max_real=MAX_REAL,
+#                   method="pca")
+# pca_map.figure("PCA of mean word vectors").show()
 # ```
 # PCA is linear and keeps global distances, so the picture is one overlapping blob with a few
 # distilled points far out along the top components. UMAP keeps local neighbourhoods and shows

@@ -217,14 +217,27 @@ print(f"best epoch chosen on validation: {curves.mean:.3f}; on test (wrong): {cu
 # %% [markdown]
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Distil with `init="noise"` (the paper's choice) instead of real texts. How much
 # accuracy does the starting point cost at this budget?
-#
+
+# %%
+noise_row = ...  # judge(...) of a set distilled with init="noise"
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", noise_row, lambda a: 0 <= a["accuracy"] <= 1, "distill(init=\"noise\") returns the set and the seconds; pass the set to judge")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # noise, _ = distill(init="noise")
-# judge(noise, "noise init"), judge(base, "real init")
+# noise_row = judge(noise, "noise init")
+# noise_row, judge(base, "real init")
 # ```
 # Starting from noise, the samples must travel much further; with a short budget they arrive less
 # far and accuracy is lower. With many more outer steps the gap narrows.

@@ -140,9 +140,22 @@ px.bar(long, x="dataset", y="test accuracy", color="training set", barmode="grou
 #
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Rerun the offline table with 1 sample per class (`per_class=1` in `plan`). Which
 # datasets keep the largest share of their full-data accuracy?
-#
+
+# %%
+small = ...  # run_experiment(...) result of the offline table at 1 sample per class
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", small, lambda a: all(r["distilled_samples"] == r["classes"] for r in a.rows),
+      "plan(..., per_class=1) makes the jobs; run_experiment runs them")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
