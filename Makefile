@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 book: $(STAMP)
-	TEXTDISTILL_SMOKE=$${TEXTDISTILL_SMOKE:-1} TEXTDISTILL_WIDGETS=static $(VENV)/bin/jupyter-book build -W -n --keep-going book/
+	nice -n 10 $(PY) scripts/build_book.py --budget $${BUDGET:-class}
 
 clean-venv:
 	rm -rf $(VENV)

@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 2. The algorithm, step by step
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/main/notebooks/02_algorithm_step_by_step.ipynb)
-# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/main?urlpath=lab/tree/notebooks/02_algorithm_step_by_step.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/v0.1.0/notebooks/02_algorithm_step_by_step.ipynb)
+# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/v0.1.0?urlpath=lab/tree/notebooks/02_algorithm_step_by_step.ipynb)
 #
 # **What you will learn**
 # - the five equations of data distillation (Li & Li, 2021, Section 2), each as a few lines of code;
@@ -28,22 +28,32 @@
 # **Prerequisites**: gradient descent, `torch.autograd.grad`. Chapter 1 helps but is not required.
 #
 # **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 10 s, peak memory 0.77 GB; not measured on a GPU — none was available).
-# Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
+# Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
+# 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 
-# %%
+# %% tags=["hide-input"]
 import os
 import sys
 
-SMOKE = os.environ.get("TEXTDISTILL_SMOKE") == "1"  # CI and the book: same code, tiny sizes
+BUDGET = "class"  # "smoke" (seconds; its numbers mean nothing) | "class" (~2 min on a 2-core CPU) | "full"
+BUDGET = os.environ.get("TEXTDISTILL_BUDGET", BUDGET)  # the tests and the book build set it
 IN_COLAB = "google.colab" in sys.modules
-if IN_COLAB:  # Colab already has torch and numpy: install only this package
+if IN_COLAB:  # Colab already has torch and numpy: install only this package, and let widgets draw
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab"], check=True)
+    from google.colab import output
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab@v0.1.0"], check=True)
+    output.enable_custom_widget_manager()
 else:  # interactive figures in Jupyter, kept as interactive HTML in the book's static pages
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype+notebook"
+
+from textdistill_lab.budget import chapter_sizes
+
+SIZES = chapter_sizes(2, BUDGET)
+SIZES  # the budget banner: what this budget means for the numbers below
 
 # %%
 import time
@@ -61,8 +71,8 @@ from textdistill_lab.distill.memory import estimate_peak_bytes
 from textdistill_lab.models import init_params, make_model
 
 torch.manual_seed(0)
-OUTER_STEPS = 20 if SMOKE else 300  # outer (Adam) steps of the toy distillation
-SEEDS = range(3 if SMOKE else 10)  # fresh initialisations used to judge a synthetic set
+OUTER_STEPS = SIZES.outer_steps  # outer (Adam) steps of the toy distillation
+SEEDS = range(SIZES.seeds)  # fresh initialisations used to judge a synthetic set
 
 # %% [markdown]
 # ## A toy problem you can see
@@ -73,7 +83,7 @@ SEEDS = range(3 if SMOKE else 10)  # fresh initialisations used to judge a synth
 # chapter 3 — only the shapes are smaller. The real data are two interleaved half-moons.
 
 # %%
-points, classes = make_moons(n_samples=200 if SMOKE else 1000, noise=0.15, random_state=0)
+points, classes = make_moons(n_samples=SIZES.moons, noise=0.15, random_state=0)
 real_x = torch.tensor(points, dtype=torch.float32).unsqueeze(1)  # (N, tokens=1, dim=2)
 real_y = torch.tensor(classes)  # (N,)
 NUM_CLASSES, DIM = 2, 2
@@ -272,7 +282,7 @@ batch_x, batch_y = torch.randn(128, TOKENS, EMB), torch.randint(0, CLASSES, (128
 text_theta0 = init_params("textcnn", EMB, CLASSES, seed=0)
 
 rows, reference = [], {}
-for steps in ([2, 6] if SMOKE else [5, 20, 50, 100]):
+for steps in SIZES.unroll_steps:
     rates = torch.full((steps,), 0.01).requires_grad_()
     for backend in ["unroll", "backgradient", "truncated"]:
         # Batches are views of `syn`: rebuild them so each back-end gets a fresh graph.
@@ -305,14 +315,27 @@ fig.update_layout(title="Memory kept for the backward pass vs number of inner st
 #
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Distil the moons with $T = 1$ instead of 10 (`distill_toy(1, OUTER_STEPS)`). How
 # accurate is the result from fresh initialisations, and where do the points go?
-#
+
+# %%
+one_step = ...  # fresh_accuracy(...) of the moons distilled with T = 1
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", one_step, lambda a: 0 <= float(a) <= 1, "distill_toy(1, OUTER_STEPS) returns the points and rates to pass to fresh_accuracy")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # x1, lr1, _ = distill_toy(1, OUTER_STEPS)
-# print(fresh_accuracy(x1, lr1), lr1)
+# one_step = fresh_accuracy(x1, lr1)
+# print(one_step, lr1)
 # ```
 # With one step the whole lesson must fit in a single gradient: the learned learning rate grows and
 # the points move far out, so that one large step draws a roughly linear boundary. The accuracy is

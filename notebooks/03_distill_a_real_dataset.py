@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 3. Distill a real dataset
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/main/notebooks/03_distill_a_real_dataset.ipynb)
-# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/main?urlpath=lab/tree/notebooks/03_distill_a_real_dataset.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/v0.1.0/notebooks/03_distill_a_real_dataset.ipynb)
+# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/v0.1.0?urlpath=lab/tree/notebooks/03_distill_a_real_dataset.ipynb)
 #
 # **What you will learn**
 # - how to distil a real text dataset with one call: `Distiller(DistillConfig(...)).fit(dataset, vectors)`;
@@ -27,22 +27,32 @@
 # **Prerequisites**: chapter 2 helps (what the distiller does inside); none strictly.
 #
 # **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 50 s, peak memory 0.85 GB; not measured on a GPU — none was available).
-# Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
+# Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
+# 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 
-# %%
+# %% tags=["hide-input"]
 import os
 import sys
 
-SMOKE = os.environ.get("TEXTDISTILL_SMOKE") == "1"  # CI and the book: same code, tiny sizes
+BUDGET = "class"  # "smoke" (seconds; its numbers mean nothing) | "class" (~2 min on a 2-core CPU) | "full"
+BUDGET = os.environ.get("TEXTDISTILL_BUDGET", BUDGET)  # the tests and the book build set it
 IN_COLAB = "google.colab" in sys.modules
-if IN_COLAB:  # Colab already has torch and numpy: install only this package
+if IN_COLAB:  # Colab already has torch and numpy: install only this package, and let widgets draw
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab"], check=True)
+    from google.colab import output
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab@v0.1.0"], check=True)
+    output.enable_custom_widget_manager()
 else:  # interactive figures in Jupyter, kept as interactive HTML in the book's static pages
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype+notebook"
+
+from textdistill_lab.budget import chapter_sizes
+
+SIZES = chapter_sizes(3, BUDGET)
+SIZES  # the budget banner: what this budget means for the numbers below
 
 # %%
 import time
@@ -50,15 +60,16 @@ import time
 import torch
 
 from textdistill_lab import (
-    DistillConfig, Distiller, LiveAccuracyPlot, compare, evaluate, full_data, load_dataset, load_vectors, random_subset,
+    DistillationPlot, DistillConfig, Distiller, LiveAccuracyPlot, compare, evaluate, full_data, load_dataset, load_vectors,
+    random_subset,
 )
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-DISTILL_BUDGET = dict(outer_steps=2, steps=2, validate_every=2, validate_inits=1, real_batch=64) if SMOKE else {}  # full: the distiller's defaults
+DISTILL_BUDGET = SIZES.distill  # DistillConfig fields that differ from its defaults
 PER_CLASS = 10
-SEEDS = [0] if SMOKE else [0, 1, 2]
-EPOCHS = 2 if SMOKE else 10  # epochs for models trained on all real texts
-SUBSET_EPOCHS = 3 if SMOKE else 30  # a small subset needs more (cheap) epochs
+SEEDS = SIZES.seeds
+EPOCHS = SIZES.epochs  # epochs for models trained on all real texts
+SUBSET_EPOCHS = SIZES.subset_epochs  # a small subset needs more (cheap) epochs
 
 # %% [markdown]
 # ## Data and vectors
@@ -74,7 +85,8 @@ dataset.card()
 # %% [markdown]
 # ## Distil
 #
-# Ten synthetic samples per class, $T = 10$ inner steps with learnable learning rates, a fresh random
+# Ten synthetic samples per class, cut into 10 inner steps that are replayed 3 times: $T = 10 \times 3
+# = 30$ SGD steps of the inner loop, each with its own learnable learning rate. A fresh random
 # initialisation every outer step (`protocol="random"`), the best set kept by validation accuracy.
 # Every knob is a field of `DistillConfig`; the defaults are meant to work on a laptop CPU.
 
@@ -82,37 +94,67 @@ dataset.card()
 config = DistillConfig(per_class=PER_CLASS, device=DEVICE, **DISTILL_BUDGET)
 config
 
+# %% [markdown]
+# Watch it happen. Every few outer steps the distiller trains fresh networks on the synthetic set as
+# it is *now* and scores them on validation questions: that is the curve. Under it, the first
+# synthetic sample, decoded to its nearest words (chapter 5): it starts as a real question and its
+# words drift as distillation reshapes it — the text counterpart of chapter 2's moons. On a static
+# page, drag the slider to replay the run.
+
 # %%
+distiller = Distiller(config)
+watch = DistillationPlot(lambda: distiller.synthetic_data[0], vectors, vocabulary=dataset.vocab,
+                         title=f"{dataset.name}: validation accuracy while distilling (sample 0: {dataset.class_names[0]})")
+watch.show()
 start = time.perf_counter()
-distilled = Distiller(config).fit(dataset, vectors, progress=not SMOKE)
+distilled = distiller.fit(dataset, vectors, callbacks=[watch], progress=not SIZES.smoke)
 distill_seconds = time.perf_counter() - start
-print(f"distilled {distilled.num_samples} samples of shape {distilled.tokens} x {distilled.dim} "
-      f"in {distill_seconds:.0f} s; learned learning rates: {[round(float(x), 3) for x in distilled.lrs]}")
+watch.finish()
+print(f"distilled {distilled.num_samples} samples of shape {distilled.tokens} x {distilled.dim} in {distill_seconds:.0f} s")
+print(f"T = {len(distilled.lrs)} SGD steps; learned learning rates: {[round(float(x), 3) for x in distilled.lrs]}")
 
 # %% [markdown]
 # ## Judge it: full vs random vs distilled
 #
 # The same evaluator trains fresh TextCNNs from the same seeds on each training set and records
 # validation and test accuracy after every epoch. The distilled set is **replayed**: its learned
-# steps with its learned learning rates, in order — one epoch is one pass of that schedule. The plot
-# fills in while the models train.
+# steps with its learned learning rates, in order — one epoch is one pass of that schedule.
+#
+# An *epoch* means very different amounts of training here: a pass over 3,925 texts is 62 minibatch
+# steps, a pass over 60 texts is one, a replay of the distilled schedule is $T$. So the plot counts
+# **SGD steps** (parameter updates) on its x-axis; it fills in while the models train.
 
 # %%
+from math import ceil
+
+from textdistill_lab.training import STANDARD_BATCH_SIZE
+
 subset = random_subset(dataset, PER_CLASS, seed=0)
-live = LiveAccuracyPlot(title=f"{dataset.name}: test accuracy per epoch")
+labels = {"full": "full data", "random": f"random {PER_CLASS}/class", "distilled": f"distilled {PER_CLASS}/class"}
+steps_per_epoch = {labels["full"]: ceil(len(dataset.train) / STANDARD_BATCH_SIZE),
+                   labels["random"]: ceil(len(subset.indices) / STANDARD_BATCH_SIZE), labels["distilled"]: len(distilled.lrs)}
+live = LiveAccuracyPlot(title=f"{dataset.name}: test accuracy while training", x_title="SGD steps")
 live.show()
-common = dict(seeds=SEEDS, device=DEVICE, callbacks=[live])
+
+
+def in_sgd_steps(info) -> None:
+    """The evaluator reports epochs; the plot shows the SGD steps they stand for."""
+    live.update(info.label, info.epoch * steps_per_epoch[info.label], info.test_acc, seed=info.seed)
+
+
+common = dict(seeds=SEEDS, device=DEVICE, callbacks=[in_sgd_steps])
 results = [
-    evaluate(full_data(dataset), dataset, vectors, epochs=EPOCHS, label="full data", **common),
-    evaluate(subset, dataset, vectors, epochs=SUBSET_EPOCHS, label=f"random {PER_CLASS}/class", **common),
-    evaluate(distilled, dataset, vectors, mode="replay", epochs=5, label=f"distilled {PER_CLASS}/class", **common),
+    evaluate(full_data(dataset), dataset, vectors, epochs=EPOCHS, label=labels["full"], **common),
+    evaluate(subset, dataset, vectors, epochs=SUBSET_EPOCHS, label=labels["random"], **common),
+    evaluate(distilled, dataset, vectors, mode="replay", epochs=5, label=labels["distilled"], **common),
 ]
 live.finish()
 
 # %%
 table = compare(results)
 table["ratio_to_full"] = table["test_mean"] / table.loc[0, "test_mean"]
-table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_epoch", "seconds"]]
+table["sgd_steps"] = [steps_per_epoch[label] * epoch for label, epoch in zip(table["label"], table["selected_epoch"])]
+table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_epoch", "sgd_steps", "seconds"]]
 
 # %% [markdown]
 # How to read it:
@@ -122,8 +164,8 @@ table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_e
 #   its large benchmarks; TREC is small, so 60 samples are already 1.5% of it.
 # - **epochs**: the distilled set was optimised for one pass of its learned schedule from a fresh
 #   start; replaying it again can still add a little (the evaluator picks the epoch on validation).
-#   On a full run on a 2-core CPU: full data 82.6%, random 43.2%, distilled 69.5% (3 seeds; 35 s of
-#   distillation).
+# - **SGD steps**: the distilled set reaches its accuracy in a few dozen parameter updates; the full
+#   data needs hundreds (the `sgd_steps` column, at the epoch chosen on validation).
 #
 # ## Save it, load it
 #
@@ -137,16 +179,30 @@ print({k: distilled.card()[k] for k in ("method", "samples", "dataset", "vectors
 # %% [markdown]
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Distil with 1 sample per class instead of 10 and compare with a random subset of
 # 1 per class. Where is the gap between distilled and random larger, at 1 or at 10 per class?
-#
+
+# %%
+one_distilled, one_random = ..., ...  # evaluate(...) results: a set distilled with per_class=1, a random subset of 1 per class
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", (one_distilled, one_random),
+      lambda a: all(r.meta["samples"] == dataset.num_classes and 0 <= r.mean <= 1 for r in a),
+      "both training sets have one sample per class; pass them to evaluate(...)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # one = Distiller(DistillConfig(per_class=1, outer_steps=200, device=DEVICE)).fit(dataset, vectors)
-# r1 = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=30, seeds=SEEDS)
-# d1 = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS)
-# print(r1.mean, d1.mean)
+# one_random = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=30, seeds=SEEDS)
+# one_distilled = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS)
+# print(one_random.mean, one_distilled.mean)
 # ```
 # The gap is usually larger at 1 per class: a single random question is a poor representative of its
 # class, while a single distilled sample is optimised to carry the whole class's signal.

@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 4. How much data is enough?
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/main/notebooks/04_how_much_data.ipynb)
-# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/main?urlpath=lab/tree/notebooks/04_how_much_data.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/v0.1.0/notebooks/04_how_much_data.ipynb)
+# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/v0.1.0?urlpath=lab/tree/notebooks/04_how_much_data.ipynb)
 #
 # **What you will learn**
 # - how accuracy grows with the size of a distilled set, and with a random subset of the same size
@@ -27,22 +27,32 @@
 # **Prerequisites**: chapter 3.
 #
 # **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 54 s, peak memory 0.85 GB; not measured on a GPU — none was available).
-# Set `TEXTDISTILL_SMOKE=1` to run everything on tiny sizes in seconds.
+# Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
+# 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 
-# %%
+# %% tags=["hide-input"]
 import os
 import sys
 
-SMOKE = os.environ.get("TEXTDISTILL_SMOKE") == "1"  # CI and the book: same code, tiny sizes
+BUDGET = "class"  # "smoke" (seconds; its numbers mean nothing) | "class" (~2 min on a 2-core CPU) | "full"
+BUDGET = os.environ.get("TEXTDISTILL_BUDGET", BUDGET)  # the tests and the book build set it
 IN_COLAB = "google.colab" in sys.modules
-if IN_COLAB:  # Colab already has torch and numpy: install only this package
+if IN_COLAB:  # Colab already has torch and numpy: install only this package, and let widgets draw
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab"], check=True)
+    from google.colab import output
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab@v0.1.0"], check=True)
+    output.enable_custom_widget_manager()
 else:  # interactive figures in Jupyter, kept as interactive HTML in the book's static pages
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype+notebook"
+
+from textdistill_lab.budget import chapter_sizes
+
+SIZES = chapter_sizes(4, BUDGET)
+SIZES  # the budget banner: what this budget means for the numbers below
 
 # %%
 import time
@@ -51,13 +61,12 @@ import pandas as pd
 import torch
 
 from textdistill_lab import SizeExplorer, decode, load_dataset, load_vectors
-from textdistill_lab.experiment import SMOKE_BUDGET, Budget, train_distilled, train_full, train_random
+from textdistill_lab.experiment import Budget, train_distilled, train_full, train_random
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-SIZES = [1, 2] if SMOKE else [1, 3, 10]  # samples per class
-SEEDS = [0] if SMOKE else [0, 1]
-# How long each part trains; SMOKE_BUDGET also caps the training texts and the distiller's sizes.
-BUDGET = SMOKE_BUDGET if SMOKE else Budget(full_epochs=4, subset_epochs=20, distill={"outer_steps": 150})
+PER_CLASS = SIZES.per_class  # samples per class
+SEEDS = SIZES.seeds
+RUN = Budget(**SIZES.experiment)  # how long each part trains (smoke also caps the training texts)
 
 # %% [markdown]
 # ## One full-data reference, then every size
@@ -69,12 +78,12 @@ BUDGET = SMOKE_BUDGET if SMOKE else Budget(full_epochs=4, subset_epochs=20, dist
 dataset = load_dataset("trec")
 vectors = load_vectors("glove-6b-50d")
 common = dict(seeds=SEEDS, device=DEVICE)
-full = train_full(dataset, vectors, budget=BUDGET, **common)
+full = train_full(dataset, vectors, budget=RUN, **common)
 rows, decoded = [], {}
-for per_class in SIZES:
+for per_class in PER_CLASS:
     start = time.perf_counter()
-    _, random_result = train_random(dataset, vectors, per_class, budget=BUDGET, **common)
-    distilled, seconds, distilled_result = train_distilled(dataset, vectors, per_class, budget=BUDGET, **common)
+    _, random_result = train_random(dataset, vectors, per_class, budget=RUN, **common)
+    distilled, seconds, distilled_result = train_distilled(dataset, vectors, per_class, budget=RUN, **common)
     decoded[per_class] = decode(distilled, vectors, k=3, vocabulary=dataset.vocab)
     rows.append(dict(per_class=per_class, percent_of_train=100 * per_class * dataset.num_classes / len(dataset.train),
                      random=random_result.mean, distilled=distilled_result.mean, distilled_std=distilled_result.std,
@@ -110,27 +119,48 @@ explorer.show()
 #
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** From the table, estimate how many *random* samples per class you need to match the
 # accuracy of 2 *distilled* samples per class.
-#
+
+# %%
+random_needed = ...  # the smallest random per_class reaching the accuracy of 2 distilled per class (None if none does)
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+
+def smallest_random_size_matching_two_distilled() -> int | None:
+    target = sizes.loc[sizes.per_class == 2, "distilled"].item()
+    enough = sizes.loc[sizes.random >= target, "per_class"]
+    return None if enough.empty else int(enough.min())
+
+
+check("Exercise 1", random_needed, lambda a: a == smallest_random_size_matching_two_distilled(),
+      "find the distilled accuracy at per_class == 2, then the first row whose random accuracy reaches it")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # target = sizes.loc[sizes.per_class == 2, "distilled"].item()
-# sizes.loc[sizes.random >= target, "per_class"].min()  # NaN: no size in the table is enough
+# enough = sizes.loc[sizes.random >= target, "per_class"]
+# random_needed = None if enough.empty else int(enough.min())  # None: no random size in the table is enough
 # ```
 # Read across the figure: draw a horizontal line at the distilled accuracy for 2 per class and find
 # where the random curve crosses it. The ratio of the two sizes is the "compression" distillation
 # buys at that accuracy.
 # </details>
 #
-# **Exercise 2.** Select a size in code with `explorer.select(SIZES[-1])` and compare its decoded
+# **Exercise 2.** Select a size in code with `explorer.select(PER_CLASS[-1])` and compare its decoded
 # samples with those of the smallest size. Which read more like real questions?
 #
 # <details><summary>Solution</summary>
 #
 # ```python
-# explorer.select(SIZES[-1])
+# explorer.select(PER_CLASS[-1])
 # from IPython.display import HTML; HTML(explorer.samples_html())
 # ```
 # Larger sets start from more real questions and each sample has to carry less of its class, so

@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 8. Reproduce Table 2
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/main/notebooks/08_reproduce_table2.ipynb)
-# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/main?urlpath=lab/tree/notebooks/08_reproduce_table2.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/textdistill-lab/textdistill-lab/blob/v0.1.0/notebooks/08_reproduce_table2.ipynb)
+# [![Launch Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/textdistill-lab/textdistill-lab/v0.1.0?urlpath=lab/tree/notebooks/08_reproduce_table2.ipynb)
 #
 # **What you will learn**
 # - how Li & Li (2021) measured data distillation: eight text-classification benchmarks (Zhang et
@@ -32,22 +32,31 @@
 # and no internet were available).
 # **Online** (internet, ideally a Colab GPU: *Runtime → Change runtime type → GPU*) it downloads the
 # eight benchmarks from the Hugging Face hub. **Offline** it runs the offline analogues instead and
-# says so in a banner. Set `TEXTDISTILL_SMOKE=1` for a tiny offline run that takes seconds.
+# says so in a banner. Set `BUDGET = "smoke"` in the first code cell for a tiny offline run that takes seconds.
 
-# %%
+# %% tags=["hide-input"]
 import os
 import sys
 
-SMOKE = os.environ.get("TEXTDISTILL_SMOKE") == "1"  # CI and the book: same code, tiny sizes
+BUDGET = "class"  # "smoke" (seconds; its numbers mean nothing) | "class" (~2 min on a 2-core CPU) | "full"
+BUDGET = os.environ.get("TEXTDISTILL_BUDGET", BUDGET)  # the tests and the book build set it
 IN_COLAB = "google.colab" in sys.modules
-if IN_COLAB:  # Colab already has torch and numpy: install only this package
+if IN_COLAB:  # Colab already has torch and numpy: install only this package, and let widgets draw
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab"], check=True)
+    from google.colab import output
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "textdistill-lab @ git+https://github.com/textdistill-lab/textdistill-lab@v0.1.0"], check=True)
+    output.enable_custom_widget_manager()
 else:  # interactive figures in Jupyter, kept as interactive HTML in the book's static pages
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype+notebook"
+
+from textdistill_lab.budget import chapter_sizes
+
+SIZES = chapter_sizes(8, BUDGET)
+SIZES  # the budget banner: what this budget means for the numbers below
 
 # %%
 import time
@@ -58,25 +67,29 @@ import torch
 from IPython.display import Markdown, display
 
 from textdistill_lab.data.hub import hub_offline_reason
-from textdistill_lab.experiment import FULL_BUDGET, SMOKE_BUDGET
+from textdistill_lab.experiment import Budget
 from textdistill_lab.paper import BENCHMARKS
 from textdistill_lab.reproduce import plan, run_experiment
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-offline_reason = "smoke mode" if SMOKE else hub_offline_reason()
+offline_reason = "smoke budget" if SIZES.smoke else hub_offline_reason()
 ONLINE = offline_reason is None
 print(f"device: {DEVICE}; mode: {'online: the paper benchmarks' if ONLINE else 'offline analogues (' + offline_reason + ')'}")
 
 # %% [markdown]
 # ## The paper's setting
 #
-# The eight benchmarks, their sizes, and the size of the distilled set the paper used. The table
-# has a column for the paper's accuracies; where we could not take them from the paper they read
-# *n/a* — they are never guessed.
+# The eight benchmarks, their sizes, the size of the distilled set the paper used, and the paper's
+# Table 2: test accuracy of a model trained on the full data, on a random subset of the distilled
+# set's size, and on the distilled data.
 
 # %%
-pd.DataFrame([dict(benchmark=b.title, classes=b.classes, train=b.train_size, fraction=b.fraction,
-                   distilled_samples=b.distilled_size, per_class=b.per_class) for b in BENCHMARKS])
+paper = pd.DataFrame([dict(benchmark=b.title, classes=b.classes, train=b.train_size, fraction=b.fraction,
+                           distilled_samples=b.distilled_size, per_class=b.per_class, full=b.paper_full,
+                           random=b.paper_random, distilled=b.paper_distilled) for b in BENCHMARKS])
+paper["ratio"] = (paper["distilled"] / paper["full"]).round(3)
+print(f"the paper's mean distilled/full ratio: {paper['ratio'].mean():.1%}")
+paper
 
 # %% [markdown]
 # ## Run it
@@ -92,7 +105,7 @@ pd.DataFrame([dict(benchmark=b.title, classes=b.classes, train=b.train_size, fra
 
 # %%
 VECTORS = None  # None: glove-6b-50d; a path or URL to a GloVe file to match the paper
-OFFLINE_DATASETS = ["trec", "sms-spam"] if SMOKE else ["trec", "mr", "sms-spam", "bbc-news"]
+OFFLINE_DATASETS = SIZES.offline_datasets
 jobs = plan(datasets=None if ONLINE else OFFLINE_DATASETS, online=ONLINE, per_class=10, vectors=VECTORS,
             offline_available=OFFLINE_DATASETS)
 pd.DataFrame([dict(dataset=j.dataset, stands_for=j.benchmark.title if j.benchmark else "-", per_class=j.per_class,
@@ -100,8 +113,8 @@ pd.DataFrame([dict(dataset=j.dataset, stands_for=j.benchmark.title if j.benchmar
 
 # %%
 start = time.perf_counter()
-result = run_experiment("table2", jobs, online=ONLINE, seeds=2 if SMOKE else 5,
-                        budget=SMOKE_BUDGET if SMOKE else FULL_BUDGET, device=DEVICE, progress=not SMOKE)
+result = run_experiment("table2", jobs, online=ONLINE, seeds=SIZES.seeds,
+                        budget=Budget(**SIZES.experiment), device=DEVICE, progress=not SIZES.smoke)
 print(f"finished in {time.perf_counter() - start:.0f} s")
 display(Markdown(result.markdown()))
 
@@ -127,9 +140,22 @@ px.bar(long, x="dataset", y="test accuracy", color="training set", barmode="grou
 #
 # ## Exercises
 #
+# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# "not answered yet" until then); the solution is folded below the check.
+#
 # **Exercise 1.** Rerun the offline table with 1 sample per class (`per_class=1` in `plan`). Which
 # datasets keep the largest share of their full-data accuracy?
-#
+
+# %%
+small = ...  # run_experiment(...) result of the offline table at 1 sample per class
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+check("Exercise 1", small, lambda a: all(r["distilled_samples"] == r["classes"] for r in a.rows),
+      "plan(..., per_class=1) makes the jobs; run_experiment runs them")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python

@@ -1,8 +1,9 @@
 """Rebuild notebooks/*.ipynb from their jupytext .py sources, without outputs.
 
 The .py files are the source of truth. This script also points every notebook's Colab and Binder
-badges, and the Colab install line, at the repository named in book/_config.yml, so changing the
-repository URL is one edit there plus one run of this script.
+badges, and the Colab install line, at the repository and ref (a release tag) named in
+book/_config.yml, so changing the repository URL or the release is one edit there plus one run of
+this script. The .ipynb files ask Colab for a GPU runtime (notebook metadata ``accelerator``).
 
     python scripts/sync_notebooks.py          # rewrite URLs in the .py files, regenerate .ipynb
     python scripts/sync_notebooks.py --check  # exit 1 (and say which) if anything is out of date
@@ -24,7 +25,7 @@ NOTEBOOKS = ROOT / "notebooks"
 REPO_REFERENCES = (
     re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/"),
     re.compile(r"mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/[\w.-]+\?"),
-    re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+\""),
+    re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+@[\w.-]+\""),
 )
 
 
@@ -42,7 +43,7 @@ def with_repository(text: str, org: str, repo: str, branch: str) -> str:
     """``text`` with every Colab/Binder/install reference pointing at ``org/repo`` on ``branch``."""
     text = REPO_REFERENCES[0].sub(f"colab.research.google.com/github/{org}/{repo}/blob/{branch}/", text)
     text = REPO_REFERENCES[1].sub(f"mybinder.org/v2/gh/{org}/{repo}/{branch}?", text)
-    return REPO_REFERENCES[2].sub(f'git+https://github.com/{org}/{repo}"', text)
+    return REPO_REFERENCES[2].sub(f'git+https://github.com/{org}/{repo}@{branch}"', text)
 
 
 def sources() -> list[Path]:
@@ -50,8 +51,11 @@ def sources() -> list[Path]:
 
 
 def expected_ipynb(source: Path) -> str:
-    """The .ipynb text for ``source``: no outputs (the .py has none), cell ids numbered so reruns are no-ops."""
+    """The .ipynb text for ``source``: no outputs (the .py has none), cell ids numbered so reruns are
+    no-ops, and Colab's request for a GPU runtime (the chapters use one when present)."""
     notebook = jupytext.read(source)
+    notebook.metadata["accelerator"] = "GPU"
+    notebook.metadata["colab"] = {"gpuType": "T4", "provenance": []}
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index:03d}"
     return jupytext.writes(notebook, fmt="ipynb")

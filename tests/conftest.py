@@ -57,3 +57,30 @@ def toy_vectors() -> WordVectors:
         words.append(word)
         rows.append(0.3 * rng.normal(size=16))
     return WordVectors("toy-16d", words, np.asarray(rows, dtype=np.float32))
+
+
+def _build_book_script():
+    """scripts/build_book.py as a module: it executes the chapters and stages the book."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_book.py"
+    spec = importlib.util.spec_from_file_location("build_book", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def build_book():
+    return _build_book_script()
+
+
+@pytest.fixture(scope="session")
+def executed_chapters(build_book, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every chapter executed once per test session, at the smoke budget, two kernels at a time:
+    test_notebooks checks each run and test_book builds the book from these same notebooks.
+
+    Maps each chapter's name to its executed notebook (a Path) or the error it raised."""
+    folder = tmp_path_factory.mktemp("executed")
+    return build_book.execute_all("smoke", folder, jobs=2, use_cache=False)

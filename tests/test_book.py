@@ -1,18 +1,16 @@
 """The Jupyter Book builds with zero warnings, and its plotly figures render in a real browser.
 
-The build runs in a temporary copy of book/ and notebooks/ (smoke mode, offline), so the test never
-writes into the repository; screenshots of every chapter go to test-artifacts/book/.
+The book is built the way `make book` builds it (scripts/build_book.py), from the chapters that
+conftest.executed_chapters ran once at the smoke budget for the whole session, staged in a
+temporary folder with execution off, so the test never writes into the repository and no chapter
+runs twice; screenshots of every chapter go to test-artifacts/book/.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
-import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,18 +36,16 @@ def chapters() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Build a copy of the book; return the HTML folder and the build log."""
-    work = tmp_path_factory.mktemp("book")
-    ignore = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__")
-    shutil.copytree(ROOT / "book", work / "book", symlinks=True, ignore=ignore)
-    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=ignore)
-    env = {**os.environ, "TEXTDISTILL_SMOKE": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "--keep-going", str(work / "book")]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+def built_book(build_book, executed_chapters: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Build the book from the session's executed chapters; return the HTML folder and the build log."""
+    failed = [name for name, outcome in executed_chapters.items() if isinstance(outcome, BaseException)]
+    assert not failed, f"chapters failed to execute (see test_notebooks): {failed}"
+    executed = next(iter(executed_chapters.values())).parent
+    staged = build_book.stage(executed, tmp_path_factory.mktemp("book"))
+    done = build_book.build(staged, timeout_s=BUILD_TIMEOUT_S)
     log = done.stdout + done.stderr
     assert done.returncode == 0, f"jupyter-book build failed (exit {done.returncode}):\n{log[-6000:]}"
-    return work / "book" / "_build" / "html", log
+    return staged / "_build" / "html", log
 
 
 def test_builds_with_zero_warnings(built_book: tuple[Path, str]) -> None:
@@ -79,6 +75,16 @@ def test_launch_buttons_point_at_the_paired_notebooks(built_book: tuple[Path, st
         binder = f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/{chapter}.ipynb"
         assert colab in page, f"{chapter}: no Colab launch link {colab}"
         assert binder in page, f"{chapter}: no Binder launch link {binder}"
+
+
+def test_pages_stay_small_with_one_plotly_js_and_one_thebe_config(built_book: tuple[Path, str]) -> None:
+    # Each static redraw of a figure used to embed another plotly.js (~4.7 MB): one page reached 58 MB.
+    for chapter in chapters():
+        page = (built_book[0] / f"{chapter}.html").read_text()
+        assert len(page.encode()) < 10e6, f"{chapter}: {len(page.encode()) / 1e6:.1f} MB (limit 10 MB)"
+        assert len(re.findall(r"plotly\.js v\d", page)) == 1, f"{chapter}: plotly.js must be embedded exactly once"
+        # Two copies of sphinx-thebe's inline config raise "Identifier 'THEBE_JS_URL' has already been declared".
+        assert page.count("const THEBE_JS_URL") <= 1, f"{chapter}: sphinx-thebe's config is declared twice"
 
 
 def test_no_widget_snapshots_in_static_pages(built_book: tuple[Path, str]) -> None:

@@ -33,10 +33,10 @@ def test_unknown_paper_numbers_show_as_na_never_as_numbers():
         "dataset": "trec", "benchmark": "AG News", "analogue": True, "classes": 6, "train": 4415,
         "distilled_samples": 60, "percent_of_train": 1.359, "full": 0.9, "full_std": 0.01, "random": 0.5,
         "random_std": 0.05, "distilled": 0.8, "distilled_std": 0.02, "ratio": 0.8 / 0.9,
-        "paper_full": None, "paper_distilled": None, "paper_ratio": None, "paper_size": 1400,
+        "paper_full": None, "paper_random": None, "paper_distilled": None, "paper_ratio": None, "paper_size": 1400,
     }
     cells = dict(zip(reproduce.TABLE2_COLUMNS, table2_cells(row)))
-    assert cells["paper: full"] == cells["paper: distilled"] == cells["paper: ratio"] == "n/a"
+    assert cells["paper: full"] == cells["paper: random"] == cells["paper: distilled"] == cells["paper: ratio"] == "n/a"
     assert cells["full"] == "90.0 ± 1.0" and cells["ratio"] == "0.889"
     assert cells["distilled (% of train)"] == "60 (1.36%)" and cells["paper: size"] == "1,400"
     assert cells["stands for"] == "AG News"
@@ -113,9 +113,10 @@ def test_table2_offline_smoke_through_the_cli(capsys, tmp_path):
     (row,) = saved["rows"]
     assert row["dataset"] == "trec" and row["benchmark"] == "AG News" and row["analogue"] is True
     assert row["distilled_samples"] == 6 * 2  # smoke: 2 per class
-    assert 0 < row["full"] <= 1 and 0 < row["distilled"] <= 1 and row["paper_full"] is None
+    assert 0 < row["full"] <= 1 and 0 < row["distilled"] <= 1 and row["paper_full"] == 0.8819
     markdown = (tmp_path / "table2.md").read_text()
-    assert markdown.count("| trec | AG News | 6 |") == 1 and "| n/a | n/a | n/a |" in markdown
+    assert markdown.count("| trec | AG News | 6 |") == 1
+    assert "| 120 | 88.2 | 71.3 | 85.6 | 0.971 |" in markdown, "AG News's Table 2 row from the paper"
     page = read_report(tmp_path / "report.html")
     assert plotlyjs_copies(page) == 1
     assert page.tables[0][0] == list(reproduce.TABLE2_COLUMNS)

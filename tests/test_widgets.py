@@ -12,7 +12,8 @@ import torch
 
 from textdistill_lab.decode import decode
 from textdistill_lab.distilled_set import DistilledSet
-from textdistill_lab.widgets import DecodeExplorer, LiveAccuracyPlot, SizeExplorer, resolve_mode
+from textdistill_lab.distill import DistillConfig, Distiller
+from textdistill_lab.widgets import DecodeExplorer, DistillationPlot, LiveAccuracyPlot, SizeExplorer, resolve_mode
 
 
 def test_mode_rule(monkeypatch):
@@ -43,6 +44,21 @@ def test_live_plot_lines_grow_as_epochs_are_reported():
     fig = plot.figure()
     assert [t.name for t in fig.data if t.showlegend is not False] == ["distilled", "random"]
     assert len(fig.data) == 4  # a band and a line per training set
+
+
+def test_distillation_plot_follows_a_real_run_and_replays_it(toy_dataset, toy_vectors):
+    config = DistillConfig(per_class=1, outer_steps=6, validate_every=2, steps=2, replays=1, validate_inits=1,
+                           real_batch=32, seed=0, device="cpu")
+    distiller = Distiller(config)
+    plot = DistillationPlot(lambda: distiller.synthetic_data[0], toy_vectors, vocabulary=toy_dataset.vocab, mode="none")
+    distiller.fit(toy_dataset, toy_vectors, callbacks=[plot], progress=False)
+    assert plot.steps == [0, 2, 4, 6]  # the initial set is validated too
+    assert all(0 <= a <= 1 for a in plot.accuracy) and len(plot.words) == 4
+    assert all(w in toy_dataset.vocab for text in plot.words for w in text.split())
+    fig = plot.figure()
+    assert len(fig.frames) == 4 and fig.layout.sliders[0].active == 3  # a static page can replay each validation
+    assert list(fig.frames[1].data[1].x) == [0, 2]  # the curve up to that validation
+    assert plot.words[2] in fig.frames[2].layout.annotations[0].text
 
 
 def distilled_set(toy_dataset, toy_vectors, per_class: int) -> DistilledSet:

@@ -23,7 +23,7 @@ _EXPORTS = {
     ".plots": ("accuracy_vs_epoch", "accuracy_vs_size", "map_figure"),
     ".project": ("Projection", "project"),
     ".vectors": ("WordVectors", "list_vectors", "load_vectors", "vectors_coverage"),
-    ".widgets": ("DecodeExplorer", "LiveAccuracyPlot", "SizeExplorer"),
+    ".widgets": ("DecodeExplorer", "DistillationPlot", "LiveAccuracyPlot", "SizeExplorer"),
 }
 
 __all__ = make_lazy(__name__, _EXPORTS)

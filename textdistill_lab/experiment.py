@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .baselines import RealSubset, full_data, random_subset
+from .budget import SMOKE_EXPERIMENT
 from .data import TextDataset
 from .distill import DistillConfig, Distiller
 from .distilled_set import DistilledSet
@@ -34,8 +35,7 @@ class Budget:
 
 
 FULL_BUDGET = Budget()
-SMOKE_BUDGET = Budget(full_epochs=2, subset_epochs=2, max_train=300, max_per_class=2, distill={
-    "outer_steps": 2, "validate_every": 2, "validate_inits": 1, "real_batch": 64, "steps": 2, "match_rounds": 2})
+SMOKE_BUDGET = Budget(**SMOKE_EXPERIMENT)
 
 
 @dataclass

@@ -59,12 +59,18 @@ def epoch_traces(label: str, curve: Curve, index: int) -> list[go.Scatter]:
     return [band, line]
 
 
-def accuracy_vs_epoch(curves: Mapping[str, Curve], *, title: str = "Test accuracy while training") -> go.Figure:
-    """The paper's Figure 3: one line per training set (full, random, distilled, ...)."""
+def accuracy_vs_epoch(
+    curves: Mapping[str, Curve], *, title: str = "Test accuracy while training", x_title: str = "epoch"
+) -> go.Figure:
+    """The paper's Figure 3: one line per training set (full, random, distilled, ...).
+
+    ``x_title`` names the x unit: an epoch means different amounts of training for a full dataset,
+    a small subset and a replayed schedule, so a comparison across them is fairer in SGD steps.
+    """
     fig = go.Figure()
     for index, (label, curve) in enumerate(curves.items()):
         fig.add_traces(epoch_traces(label, curve, index))
-    fig.update_layout(title=title, xaxis_title="epoch", yaxis_title="test accuracy", **_LAYOUT)
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title="test accuracy", **_LAYOUT)
     return fig
 
 
@@ -115,4 +121,45 @@ def map_figure(frame: pd.DataFrame, *, title: str = "Real texts and distilled sa
             ))
     fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False},
                       **{**_LAYOUT, "height": 560})
+    return fig
+
+
+def distillation_replay(
+    steps: Sequence[int], accuracy: Sequence[float], words: Sequence[str], *,
+    title: str = "Validation accuracy while distilling",
+) -> go.Figure:
+    """Validation accuracy vs outer step, replayable: a slider over the validations shows the curve
+    up to that step and, under it, what one synthetic sample decodes to at that step.
+
+    A static page keeps the slider (plotly frames need no kernel), so the book replays a run.
+    """
+    if not (len(steps) == len(accuracy) == len(words)):
+        raise ValueError(f"need one accuracy and one decoded text per step, got {len(steps)}, {len(accuracy)}, {len(words)}")
+    steps, accuracy = list(steps), list(accuracy)
+
+    def traces(upto: int) -> list[go.Scatter]:
+        return [
+            go.Scatter(x=steps, y=accuracy, mode="lines", line={"color": "#cccccc"}, hoverinfo="skip", showlegend=False),
+            go.Scatter(x=steps[: upto + 1], y=accuracy[: upto + 1], mode="lines+markers", name="validation accuracy",
+                       line={"color": color_of(0)}, hovertemplate="outer step %{x}<br>accuracy %{y:.3f}<extra></extra>"),
+        ]
+
+    def caption(upto: int) -> list[dict]:
+        text = f"step {steps[upto]}: <i>{words[upto] or '(all padding)'}</i>" if steps else ""
+        return [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": -0.32, "showarrow": False,
+                 "xanchor": "left", "align": "left", "font": {"size": 13}}]
+
+    last = len(steps) - 1
+    fig = go.Figure(data=traces(last) if steps else [])
+    fig.update_layout(title=title, xaxis_title="outer step (one update of the synthetic set)",
+                      yaxis_title="validation accuracy", annotations=caption(last) if steps else [],
+                      **{**_LAYOUT, "height": 470, "margin": {**_LAYOUT["margin"], "b": 150}})
+    if len(steps) > 1:
+        fig.frames = [go.Frame(data=traces(i), layout={"annotations": caption(i)}, name=str(i)) for i in range(len(steps))]
+        fig.update_layout(sliders=[{
+            "active": last, "currentvalue": {"prefix": "replay: validation "}, "y": -0.12, "pad": {"t": 30},
+            "steps": [{"label": str(s), "method": "animate",
+                       "args": [[str(i)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}
+                      for i, s in enumerate(steps)],
+        }])
     return fig

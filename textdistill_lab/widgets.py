@@ -1,5 +1,5 @@
-"""Notebook widgets on top of :mod:`textdistill_lab.plots`: live training curves, a size explorer
-(the paper's Fig. 4 with a slider) and a decode explorer.
+"""Notebook widgets on top of :mod:`textdistill_lab.plots`: live training curves, a live view of a
+distillation run, a size explorer (the paper's Fig. 4 with a slider) and a decode explorer.
 
 How a widget shows itself (``mode=``):
 
@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 
 from .decode import Decoded, decode
 from .distilled_set import DistilledSet
-from .plots import Curve, accuracy_vs_epoch, accuracy_vs_size, epoch_traces
+from .plots import Curve, accuracy_vs_epoch, accuracy_vs_size, distillation_replay, epoch_traces
 from .vectors import WordVectors
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,12 @@ def _raw(view) -> dict:
     """A mime bundle for ``view``: display handles need one (a plotly figure's own
     ``_ipython_display_`` would ignore the display id and add a new output on every update)."""
     if isinstance(view, go.Figure):
-        return view._repr_mimebundle_()
+        # Not view._repr_mimebundle_(): it re-activates the notebook renderer on every call, and each
+        # activation embeds another copy of plotly.js (~5 MB) in the page. Without a renderer string,
+        # plotly activates the default renderers once per kernel, so a page carries one plotly.js.
+        import plotly.io as pio
+
+        return pio.renderers._build_mime_bundle(view.to_dict())
     return {"text/html": view._repr_html_(), "text/plain": type(view).__name__}
 
 
@@ -165,9 +170,10 @@ class LiveAccuracyPlot(_Shown):
 
     finish_after_cell = True
 
-    def __init__(self, title: str = "Test accuracy while training", *, mode: str = "auto") -> None:
+    def __init__(self, title: str = "Test accuracy while training", *, mode: str = "auto", x_title: str = "epoch") -> None:
         super().__init__(mode)
         self.title = title
+        self.x_title = x_title  # the unit of the x values given to update(), e.g. "SGD steps"
         self.runs: dict[str, dict[int, dict[int, float]]] = {}  # label -> seed -> epoch -> accuracy
         self._traces: dict[str, int] = {}  # label -> index of its band trace in the live figure
 
@@ -186,14 +192,14 @@ class LiveAccuracyPlot(_Shown):
         return {label: Curve.from_runs(runs) for label, runs in self.runs.items()}
 
     def figure(self) -> go.Figure:
-        return accuracy_vs_epoch(self.curves(), title=self.title)
+        return accuracy_vs_epoch(self.curves(), title=self.title, x_title=self.x_title)
 
     def _has_data(self) -> bool:
         return bool(self.runs)
 
     def _live_view(self):
         self._traces = {}
-        live = go.FigureWidget(accuracy_vs_epoch({}, title=self.title))
+        live = go.FigureWidget(accuracy_vs_epoch({}, title=self.title, x_title=self.x_title))
         self._fill(live)
         return live
 
@@ -211,6 +217,55 @@ class LiveAccuracyPlot(_Shown):
                 at = self._traces[label]
                 live.data[at].x, live.data[at].y = band.x, band.y
                 live.data[at + 1].x, live.data[at + 1].y = line.x, line.y
+
+
+class DistillationPlot(_Shown):
+    """Validation accuracy vs outer step while a set is distilled, and one sample's words as they change.
+
+    A Distiller callback: ``Distiller(config).fit(..., callbacks=[plot])``. At each validation it
+    records the accuracy and decodes the sample ``read_sample()`` returns (its rows ``(tokens, dim)``
+    now, e.g. ``lambda: distiller.synthetic_data[0]``) against ``vocabulary``. Finished, it shows the
+    replayable figure: a slider over the validations (the text counterpart of chapter 2's moons).
+    """
+
+    finish_after_cell = True
+
+    def __init__(self, read_sample: Callable[[], object], vectors: WordVectors, *,
+                 vocabulary: Sequence[str] | None = None, title: str = "Validation accuracy while distilling",
+                 mode: str = "auto") -> None:
+        super().__init__(mode)
+        self.read_sample, self.vectors, self.vocabulary, self.title = read_sample, vectors, vocabulary, title
+        self.steps: list[int] = []
+        self.accuracy: list[float] = []
+        self.words: list[str] = []  # the sample decoded at each validation
+
+    def on_validate(self, info: Mapping) -> None:
+        rows = self.read_sample()
+        decoded = decode(rows.detach().cpu()[None], self.vectors, k=1, vocabulary=self.vocabulary)
+        self.steps.append(int(info["step"]))
+        self.accuracy.append(float(info["val_acc"]))
+        self.words.append(decoded.text(0))
+        self._redraw()
+
+    def figure(self) -> go.Figure:
+        return distillation_replay(self.steps, self.accuracy, self.words, title=self.title)
+
+    def _has_data(self) -> bool:
+        return bool(self.steps)
+
+    def _live_view(self):
+        import ipywidgets as w
+
+        self._figure_widget = go.FigureWidget(distillation_replay([], [], [], title=self.title))
+        self._figure_widget.add_scatter(x=[], y=[], mode="lines+markers", name="validation accuracy")
+        self._text = w.HTML()
+        self._refresh_live()
+        return w.VBox([self._figure_widget, self._text])
+
+    def _refresh_live(self) -> None:
+        self._figure_widget.data[0].x, self._figure_widget.data[0].y = self.steps, self.accuracy
+        if self.steps:
+            self._text.value = f"<b>step {self.steps[-1]}</b>: <i>{html.escape(self.words[-1])}</i>"
 
 
 class SizeExplorer(_Shown):

@@ -103,6 +103,14 @@ class Distiller:
             save_checkpoint(self._checkpoint_dir, state, self._identity)
         return self.distilled_
 
+    @property
+    def synthetic_data(self) -> torch.Tensor:
+        """The synthetic samples ``(M, tokens, dim)`` as they are now: during ``fit`` (from a callback),
+        after the latest outer step; a detached view, for watching a run, not for changing it."""
+        if not hasattr(self, "_ctx"):
+            raise RuntimeError("no synthetic data yet: call fit() first (or read it from a fit callback)")
+        return self._ctx.synthetic.data.detach()
+
     # -- setup -----------------------------------------------------------------------------------
 
     def _context(self, dataset: TextDataset, vectors: WordVectors) -> DistillContext:
