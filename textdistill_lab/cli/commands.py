@@ -248,8 +248,11 @@ def _load_train_set(folder: Path):
 
 
 def _set_folder(path: str) -> Path:
-    """The folder of a saved set, also when the user names one of its files (``run/card.json``)."""
-    return Path(path).parent if Path(path).is_file() else Path(path)
+    """The folder of a saved set, also when the user names one of its own files (``run/card.json``)."""
+    from ..distilled_set import CARD_FILE, TENSORS_FILE
+
+    own = Path(path).is_file() and Path(path).name in (CARD_FILE, TENSORS_FILE, RUN_CARD, SUBSET_FILE)
+    return Path(path).parent if own else Path(path)
 
 
 def _evaluate_and_report(args: argparse.Namespace, train_set, dataset, vectors, out: Path) -> None:
