@@ -313,6 +313,9 @@ def test_evaluate_refuses_another_split(run_dir, capsys):
     assert code == 2
     assert_one_error(err)
     assert "fingerprint" in err
+    assert "pass --test-file to the `distill`" in err  # how to score on one's own test file
+    code, _, err = run_cli(capsys, "evaluate", str(run_dir / "card.json"), "--data-seed", "3")
+    assert code == 2 and "fingerprint" in err  # a file of the set names its folder
 
 
 def test_decode_prints_words_and_writes_a_shaded_page(run_dir, capsys):

@@ -1,9 +1,10 @@
 """The value rules every number a user gives goes through, for the Python API and the CLI alike.
 
-One table of bounds (:data:`INT_LIMITS`) and two checks: an integer within its bounds, a finite
-positive float. The bounds are generous for real work and stop the typo that would otherwise ask
-for gigabytes (``max_len=10**9``) or run until killed (``seeds=10**9``). Messages name the value
-as the caller knows it: ``label`` is ``--top-k`` on the command line, ``k`` in Python.
+One table of bounds (:data:`INT_LIMITS`) and a few checks: an integer within its bounds, a finite
+positive float, a sequence of seeds, an argument of the expected type. The bounds are generous for
+real work and stop the typo that would otherwise ask for gigabytes (``max_len=10**9``) or run until
+killed (``seeds=10**9``). Messages name the value as the caller knows it: ``label`` is ``--top-k``
+on the command line, ``k`` in Python.
 """
 
 from __future__ import annotations
@@ -48,24 +49,6 @@ def check_positive_float(name: str, value: object, label: str | None = None) -> 
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{label} must be a finite number > 0, got {value!r}")
     return float(value)
-
-
-def parse_int(name: str, text: str, label: str | None = None) -> int:
-    """A command-line integer checked like :func:`check_int` (``10**9`` style text is refused as not an integer)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{label or name} must be an integer, got {text!r}") from None
-    return check_int(name, value, label)
-
-
-def parse_positive_float(name: str, text: str, label: str | None = None) -> float:
-    """A command-line float checked like :func:`check_positive_float`."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{label or name} must be a number, got {text!r}") from None
-    return check_positive_float(name, value, label)
 
 
 def check_instance(label: str, value: object, expected: type | tuple[type, ...], what: str) -> None:

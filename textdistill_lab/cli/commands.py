@@ -247,13 +247,26 @@ def _load_train_set(folder: Path):
                      f"pass a folder written by `{PROG} distill --out` or `{PROG} baseline --out`")
 
 
+def _set_folder(path: str) -> Path:
+    """The folder of a saved set, also when the user names one of its own files (``run/card.json``)."""
+    from ..distilled_set import CARD_FILE, TENSORS_FILE
+
+    own = Path(path).is_file() and Path(path).name in (CARD_FILE, TENSORS_FILE, RUN_CARD, SUBSET_FILE)
+    return Path(path).parent if own else Path(path)
+
+
 def _evaluate_and_report(args: argparse.Namespace, train_set, dataset, vectors, out: Path) -> None:
     """Evaluate, print accuracy mean ± std, write curves.json and curves.csv to ``out``."""
-    from ..evaluate import evaluate, resolve_mode
+    from ..evaluate import FingerprintError, evaluate, resolve_mode
 
     mode = resolve_mode(train_set, args.mode)
-    result = evaluate(train_set, dataset, vectors, arch=args.arch, seeds=range(args.seeds), epochs=args.epochs,
-                      mode=mode, device=args.device, progress=not args.quiet)
+    try:
+        result = evaluate(train_set, dataset, vectors, arch=args.arch, seeds=range(args.seeds), epochs=args.epochs,
+                          mode=mode, device=args.device, progress=not args.quiet)
+    except FingerprintError as err:
+        err.hint = ("a set is scored on the splits it was made with (its run.json records them); to score on your own "
+                    "test file, pass --test-file to the `distill` or `baseline` that makes the set")
+        raise
     files = _write_curves(result, out)
     split = dataset.notes.get("test_split", "")
     print(f"{result.label} on {dataset.name}: test accuracy {100 * result.mean:.1f} ± {100 * result.std:.1f}% "
@@ -283,7 +296,7 @@ def _write_curves(result, out: Path) -> tuple[Path, Path]:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from ..outdir import check_folder, claim
 
-    folder = Path(args.train_set)
+    folder = _set_folder(args.train_set)
     train_set = _load_train_set(folder)
     out = Path(args.out) if args.out else folder / "eval"
     check_folder(out, "evaluate", overwrite=args.overwrite)
@@ -329,7 +342,7 @@ def cmd_decode(args: argparse.Namespace) -> None:
     from ..distilled_set import DistilledSet, check_vectors
     from ..report import Section, write_report
 
-    folder = Path(args.distilled)
+    folder = _set_folder(args.distilled)
     if args.html and Path(args.html).exists() and not args.overwrite:
         raise UsageError(f"{args.html} already exists; its contents are left alone",
                          "pass another --html path, or --overwrite to replace it")
