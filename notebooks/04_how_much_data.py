@@ -51,13 +51,15 @@ import pandas as pd
 import torch
 
 from textdistill_lab import SizeExplorer, decode, load_dataset, load_vectors
+from textdistill_lab import FullTraining
 from textdistill_lab.experiment import SMOKE_BUDGET, Budget, train_distilled, train_full, train_random
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 SIZES = [1, 2] if SMOKE else [1, 3, 10]  # samples per class
 SEEDS = [0] if SMOKE else [0, 1]
 # How long each part trains; SMOKE_BUDGET also caps the training texts and the distiller's sizes.
-BUDGET = SMOKE_BUDGET if SMOKE else Budget(full_epochs=4, subset_epochs=20, distill={"outer_steps": 150})
+BUDGET = SMOKE_BUDGET if SMOKE else Budget(full=FullTraining(max_epochs=10, patience=2, lrs=(1e-3,)), subset_epochs=20,
+                                           distill={"outer_steps": 150})
 
 # %% [markdown]
 # ## One full-data reference, then every size

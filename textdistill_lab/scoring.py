@@ -23,7 +23,7 @@ from .baselines import EmbeddingLike, RealSubset, as_embedding, random_subset
 from .data import TextDataset
 from .distill import DistillConfig
 from .distilled_set import DistilledSet
-from .evaluate import EvalResult, TrainingSet, evaluate
+from .evaluate import EvalResult, TrainingSet, evaluate, resolve_mode
 from .models import embed
 
 SCORING_MODES = ("replay", "standard")
@@ -80,7 +80,7 @@ def score_best_mode(
         replayable = as_replayable(train_set, dataset, embedding, config)
         passes = replay_passes or standard_epochs
         results["replay"] = evaluate(replayable, dataset, embedding, mode="replay", epochs=passes, label=label, **common)
-    elif len(train_set.lrs):
+    elif resolve_mode(train_set) == "replay":
         results["replay"] = evaluate(train_set, dataset, embedding, mode="replay", epochs=replay_passes, label=label,
                                      **common)
     return pick_on_validation(results)
