@@ -9,7 +9,8 @@ from typing import Any
 from ..choices import ARCHITECTURES, DEVICES
 from ..validators import check_int, check_positive_float
 
-METHODS = ("bptt", "gradient-matching", "distribution-matching")
+METHODS = ("bptt", "gradient-matching", "distribution-matching", "trajectory-matching")
+LEARNED_LR_METHODS = ("bptt", "trajectory-matching")  # methods whose sets carry per-step learning rates
 BACKENDS = ("unroll", "backgradient", "truncated")
 INITS = ("noise", "real", "class-mean")
 PROTOCOLS = ("random", "fixed")
@@ -27,12 +28,14 @@ class DistillConfig:
     """Configuration of :class:`~textdistill_lab.distill.Distiller`.
 
     ``bptt`` is Li & Li (2021): T = ``steps * replays`` differentiable SGD steps on the synthetic
-    data, outer loss on a real batch, hypergradient by ``backend``. The matching methods (Zhao et
-    al. 2021; Zhao & Bilen 2023) share the synthetic set, init, labels and outer optimiser.
+    data, outer loss on a real batch, hypergradient by ``backend``. ``trajectory-matching``
+    (Cazenavette et al. 2022) takes the same T steps from an expert's epoch and matches the expert
+    ``target_epochs`` later. The matching methods (Zhao et al. 2021; Zhao & Bilen 2023) share the
+    synthetic set, init, labels and outer optimiser.
     """
 
-    method: str = _option("bptt", "bptt = the paper's unrolled bi-level optimisation; or gradient/distribution matching",
-                          METHODS)
+    method: str = _option("bptt", "bptt = the paper's unrolled bi-level optimisation; or gradient/distribution/"
+                          "trajectory matching", METHODS)
     per_class: int = _option(10, "synthetic samples per class")
     # the paper uses "noise"; "real" converges faster on CPU
     init: str = _option("real", "start from Gaussian noise (the paper), random real texts, or class means", INITS)
@@ -67,6 +70,14 @@ class DistillConfig:
     match_rounds: int = _option(10, "gradient matching: matches per outer step, each after match_net_steps network updates")
     match_net_steps: int = _option(5, "matching methods: network updates on synthetic data between matches")
     match_net_lr: float = _option(0.01, "matching methods: learning rate of those updates")
+    # Trajectory matching: `expert_count` SGD experts of `expert_epochs` epochs on the full data
+    # (cached on disk); students start at an epoch <= `max_start_epoch` and aim `target_epochs` ahead.
+    expert_count: int = _option(2, "trajectory matching: expert trajectories (seeds 0..N-1), cached on disk")
+    expert_epochs: int = _option(10, "trajectory matching: epochs of plain SGD on the full data per expert")
+    expert_lr: float = _option(0.1, "trajectory matching: SGD learning rate of the experts")
+    expert_batch: int = _option(64, "trajectory matching: minibatch size of the experts")
+    max_start_epoch: int = _option(4, "trajectory matching: the student starts at a random expert epoch up to this")
+    target_epochs: int = _option(2, "trajectory matching: the student aims at the expert this many epochs later")
     # Validation and stability.
     validate_every: int = _option(50, "validate every N outer steps and keep the best synthetic set")
     validate_inits: int = _option(3, "fresh initialisations per validation")
@@ -120,3 +131,7 @@ def check_config_values(values: dict, label: Callable[[str], str] = str) -> None
     low, init, high = (values.get(k, defaults[k]) for k in ("lr_min", "lr_init", "lr_max"))
     if not low <= init <= high:
         raise ValueError(f"need {label('lr_min')} <= {label('lr_init')} <= {label('lr_max')}, got {low}, {init}, {high}")
+    start, span, epochs = (values.get(k, defaults[k]) for k in ("max_start_epoch", "target_epochs", "expert_epochs"))
+    if start + span > epochs:
+        raise ValueError(f"need {label('max_start_epoch')} + {label('target_epochs')} <= {label('expert_epochs')}, "
+                         f"got {start} + {span} > {epochs}")
