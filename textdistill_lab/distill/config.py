@@ -16,6 +16,7 @@ INITS = ("noise", "real", "class-mean")
 PROTOCOLS = ("random", "fixed")
 LABELS = ("fixed", "learnable")
 INNER_MODES = ("replay", "full-batch")
+OUTER_SCHEDULES = ("constant", "cosine")
 
 
 def _option(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:  # noqa: A002
@@ -64,6 +65,9 @@ class DistillConfig:
     outer_steps: int = _option(400, "outer (Adam) steps on the synthetic data")
     # 0.03 diverged on trec at T=30 (keep-best saved the run); 0.01 is stable
     outer_lr: float = _option(0.01, "Adam learning rate of the outer loop")
+    outer_schedule: str = _option(
+        "constant", "outer learning rate over the run: constant, or cosine decay from outer_lr to 0 at outer_steps",
+        OUTER_SCHEDULES)
     real_batch: int = _option(256, "real training texts per outer step (the outer loss, Eq. 3)")
     # Matching methods: per outer step, `match_rounds` matches from one Θ0 (gradient matching), with
     # `match_net_steps` network updates on the synthetic data between them.

@@ -9,6 +9,7 @@ back and halves the outer learning rate, checkpoints on a schedule and on Ctrl-C
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -226,6 +227,7 @@ class Distiller:
                     loss = step_fn(ctx, step)
                 reason = divergence_reason(loss, ctx.synthetic, check_grads=True)
                 if reason is None:
+                    self._schedule_outer_lr(step)
                     self._optimizer.step()  # Eq. 5
                     ctx.synthetic.project_()
                     reason = divergence_reason(loss, ctx.synthetic, check_grads=False)
@@ -257,6 +259,17 @@ class Distiller:
                 self._interrupted(state)
         return state
 
+    def _schedule_outer_lr(self, step: int) -> None:
+        """The outer lr of ``step``: the base rate (halved by each roll-back) times the schedule's factor.
+
+        ``cosine`` lets late steps refine instead of wander: with a constant rate, Adam keeps moving
+        every coordinate by about ``outer_lr`` per step however small the hypergradient.
+        """
+        cfg = self.config
+        factor = 1.0 if cfg.outer_schedule == "constant" else 0.5 * (1 + math.cos(math.pi * (step - 1) / cfg.outer_steps))
+        for group in self._optimizer.param_groups:
+            group["lr"] = group.setdefault("base_lr", cfg.outer_lr) * factor
+
     # -- validation, faults, results ---------------------------------------------------------------
 
     def _validate(self, state: TrainState) -> TrainState:
@@ -283,7 +296,8 @@ class Distiller:
     def _roll_back(self, previous: TrainState, current: TrainState, step: int, reason: str) -> TrainState:
         """Divergence guard: return to ``previous`` with half the outer learning rate, or give up."""
         retries = current.nan_retries + 1
-        new_lr = self._optimizer.param_groups[0]["lr"] / 2
+        group = self._optimizer.param_groups[0]
+        new_lr = group.get("base_lr", group["lr"]) / 2
         event = {"step": step, "kind": "divergence", "reason": reason, "rolled_back_to": previous.step,
                  "outer_lr": new_lr, "retries": retries}
         log.warning("step %d: %s; rolling back to step %d with outer lr %.3g", step, reason, previous.step, new_lr)
@@ -291,7 +305,7 @@ class Distiller:
         target.nan_retries = retries
         target.history["events"] = [*current.history["events"], event]
         for group in target.optimizer["param_groups"]:
-            group["lr"] = new_lr
+            group["lr"] = group["base_lr"] = new_lr
         self._restore(target)
         notify(self._callbacks, "on_divergence", event)
         if retries > self.config.max_nan_retries:

@@ -18,12 +18,13 @@ samples (:func:`expert_label_logits`), as in later work on soft labels for traje
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import save as save_tensors
 from torch import nn
 from torch.func import functional_call
 
@@ -97,23 +98,35 @@ def load_experts(ctx: DistillContext, dataset: TextDataset, vectors_checksum: st
         key = {"dataset": dataset.name, "fingerprint": dataset.fingerprint, "vectors": vectors_checksum,
                "arch": cfg.arch, "seed": seed, "epochs": cfg.expert_epochs, "lr": cfg.expert_lr,
                "batch_size": cfg.expert_batch, "optimizer": "sgd"}
-        path = folder / f"{dataset.name}-{cfg.arch}-seed{seed}-{_digest(key)}.pt"
+        path = folder / f"{dataset.name}-{cfg.arch}-seed{seed}-{_digest(key)}.safetensors"
         if path.exists():
-            saved = torch.load(path, map_location="cpu", weights_only=True)
+            trajectory, val_acc = _read(path, key)
         else:
             start = time.perf_counter()
             trajectory, val_acc = train_expert(ctx.model, dataset, ctx.embedding, arch=cfg.arch, seed=seed,
                                                epochs=cfg.expert_epochs, lr=cfg.expert_lr,
                                                batch_size=cfg.expert_batch, device=ctx.device)
             info["train_seconds"] += time.perf_counter() - start
-            saved = {"key": json.dumps(key, sort_keys=True), "trajectory": trajectory, "val_acc": val_acc}
-            buffer = io.BytesIO()
-            torch.save(saved, buffer)
-            atomic_write_bytes(path, buffer.getvalue())
-        trajectories.append(saved["trajectory"])
+            tensors = {f"{epoch}.{name}": v for epoch, params in enumerate(trajectory) for name, v in params.items()}
+            metadata = {"key": json.dumps(key, sort_keys=True), "val_acc": json.dumps(val_acc)}
+            atomic_write_bytes(path, save_tensors(tensors, metadata=metadata))
+        trajectories.append(trajectory)
         info["files"].append(str(path))
-        info["val_acc"].append(list(saved["val_acc"]))
+        info["val_acc"].append(val_acc)
     return trajectories, info
+
+
+def _read(path: Path, key: dict) -> tuple[Trajectory, list[float]]:
+    """A cached trajectory (safetensors: nothing is unpickled); refuses a file made for another key."""
+    with safe_open(path, "pt") as handle:
+        metadata = handle.metadata()
+        if json.loads(metadata["key"]) != key:
+            raise ValueError(f"expert file {path} was made for {metadata['key']}, not {key}; delete it to retrain")
+        trajectory: Trajectory = [{} for _ in range(key["epochs"] + 1)]
+        for name in handle.keys():
+            epoch, param = name.split(".", 1)
+            trajectory[int(epoch)][param] = handle.get_tensor(name)
+    return trajectory, json.loads(metadata["val_acc"])
 
 
 @torch.no_grad()
