@@ -37,6 +37,9 @@ from .bptt import hypergradient
 from .synthetic import DistillContext
 
 Trajectory = list[Params]  # θ*_0 .. θ*_E on the CPU
+# Experts start from initialisations no evaluation seed uses: a student tuned to leave θ*_0 must not
+# be scored from that very θ*_0.
+EXPERT_INIT_SEED = 7_000_000
 
 
 def trajectory_matching(ctx: DistillContext, step: int) -> torch.Tensor:
@@ -67,7 +70,7 @@ def train_expert(
     lr: float, batch_size: int, device: torch.device,
 ) -> tuple[Trajectory, list[float]]:
     """θ*_0 .. θ*_epochs of plain SGD on every training text, and validation accuracy after each epoch."""
-    params = init_params(arch, embedding.shape[1], dataset.num_classes, seed, device)
+    params = init_params(arch, embedding.shape[1], dataset.num_classes, EXPERT_INIT_SEED + seed, device)
     optimizer = torch.optim.SGD(params.values(), lr=lr)
     token_ids = torch.as_tensor(dataset.train.token_ids, device=device)
     onehot = nn.functional.one_hot(torch.as_tensor(dataset.train.labels, device=device), dataset.num_classes).float()
@@ -97,7 +100,7 @@ def load_experts(ctx: DistillContext, dataset: TextDataset, vectors_checksum: st
     for seed in range(cfg.expert_count):
         key = {"dataset": dataset.name, "fingerprint": dataset.fingerprint, "vectors": vectors_checksum,
                "arch": cfg.arch, "seed": seed, "epochs": cfg.expert_epochs, "lr": cfg.expert_lr,
-               "batch_size": cfg.expert_batch, "optimizer": "sgd"}
+               "batch_size": cfg.expert_batch, "optimizer": "sgd", "init_seed": EXPERT_INIT_SEED + seed}
         path = folder / f"{dataset.name}-{cfg.arch}-seed{seed}-{_digest(key)}.safetensors"
         if path.exists():
             trajectory, val_acc = _read(path, key)
