@@ -87,5 +87,5 @@ def test_soft_labels_start_from_the_expert_logits(toy_dataset, toy_vectors, home
 
 
 def test_bad_trajectory_settings_are_refused():
-    with pytest.raises(ValueError, match="max_start_epoch \+ target_epochs <= expert_epochs"):
+    with pytest.raises(ValueError, match=r"max_start_epoch \+ target_epochs <= expert_epochs"):
         tiny(max_start_epoch=3)  # 3 + 2 > 4 expert epochs
