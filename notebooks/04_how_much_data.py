@@ -66,7 +66,7 @@ from textdistill_lab.experiment import Budget, train_distilled, train_full, trai
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 PER_CLASS = SIZES.per_class  # samples per class
 SEEDS = SIZES.seeds
-RUN = Budget(**SIZES.experiment)  # how long each part trains (smoke also caps the training texts)
+RUN = Budget.from_sizes(SIZES.experiment)  # how long each part trains (smoke also caps the training texts)
 
 # %% [markdown]
 # ## One full-data reference, then every size

@@ -347,7 +347,8 @@ def test_demo_command_prints_the_table_and_writes_the_report(tmp_path, toy_files
                                 "--smoke", "--seeds", "1", "--out", str(out))
     assert code == 0, err
     lines = stdout.splitlines()
-    assert lines[0].startswith("training set") and lines[2].startswith("full data")
+    assert lines[0].startswith("training set") and lines[2].startswith("TF-IDF + linear SVM")
+    assert lines[3].startswith("full data")
     assert any(line.startswith("distilled 2/class") for line in lines)
     assert "What the distilled samples decode to" in stdout and f"report: {out / 'report.html'}" in stdout
     page = parse((out / "report.html").read_text(encoding="utf-8"))

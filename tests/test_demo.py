@@ -16,9 +16,9 @@ def demo(toy_dataset, toy_vectors, tmp_path_factory):
     return run_demo(config, dataset=toy_dataset, vectors=toy_vectors)
 
 
-def test_demo_compares_the_three_training_sets(demo):
+def test_demo_compares_the_reference_and_three_training_sets(demo):
     rows = {r["set"]: r for r in demo.comparison.rows()}
-    assert list(rows) == ["full", "random", "distilled"]
+    assert list(rows) == ["reference", "full", "random", "distilled"]
     assert rows["random"]["samples"] == rows["distilled"]["samples"] == 3 * 2  # smoke caps per class at 2
     assert rows["full"]["ratio_to_full"] == pytest.approx(1.0)
     for row in rows.values():
@@ -26,16 +26,20 @@ def test_demo_compares_the_three_training_sets(demo):
         assert row["train_s_per_seed"] > 0
     assert rows["distilled"]["make_s"] > 0 and rows["random"]["make_s"] == 0
     # the toy topics are separable: full data is far above chance (1/3)
-    assert rows["full"]["test_mean"] > 0.6
+    assert rows["full"]["test_mean"] > 0.6 and rows["reference"]["test_mean"] > 0.6
+    assert rows["full"]["trained_by"].startswith("tuned:") and rows["reference"]["trained_by"].startswith("LinearSVC")
+    assert rows["random"]["trained_by"].startswith(("replay", "standard"))
     for result in demo.comparison.results:
         assert result.seeds == [0, 1]
+    assert [s.seed for s in demo.comparison.random_subsets] == [0, 1]  # a new draw per evaluation seed
 
 
 def test_demo_table_and_words_are_printable(demo):
     table = demo.format_table().splitlines()
     assert table[0].split()[:2] == ["training", "set"]
-    assert len(table) == 2 + 3  # header, rule, three rows
-    assert table[2].startswith("full data") and table[4].startswith("distilled 2/class")
+    assert len(table) == 2 + 4  # header, rule, four rows
+    assert table[2].startswith("TF-IDF + linear SVM") and table[3].startswith("full data")
+    assert table[5].startswith("distilled 2/class")
     assert list(demo.class_words) == ["sports", "science", "money"]
     lines = demo.format_words().splitlines()
     assert [line.split()[0] for line in lines] == ["sports", "science", "money"]
@@ -46,7 +50,7 @@ def test_demo_table_and_words_are_printable(demo):
 def test_demo_writes_results_and_distilled_set(demo):
     out = demo.report.parent
     saved = json.loads((out / "results.json").read_text())
-    assert [r["set"] for r in saved["rows"]] == ["full", "random", "distilled"]
+    assert [r["set"] for r in saved["rows"]] == ["reference", "full", "random", "distilled"]
     assert len(saved["curves"]) == 3
     assert (out / "distilled" / "card.json").exists() and (out / "distilled" / "distilled.safetensors").exists()
     assert set(demo.stage_seconds) == {"load", "train, distill and evaluate", "decode", "map", "report"}
@@ -58,7 +62,7 @@ def test_demo_report_has_the_table_the_curves_the_decoded_samples_and_the_map(de
     assert page.figure_ids == ["fig-accuracy-vs-epoch", "fig-map-of-real-texts-and-distilled-samples"]
     summary = page.tables[0]
     assert summary[0] == list(TABLE_COLUMNS)
-    assert [row[0] for row in summary[1:]] == ["full data", "random 2/class", "distilled 2/class"]
+    assert [row[0] for row in summary[1:]] == ["TF-IDF + linear SVM", "full data", "random 2/class", "distilled 2/class"]
     assert all("±" in row[2] for row in summary[1:])
     words = page.tables[1]
     assert [row[0] for row in words[1:]] == ["sports", "science", "money"]

@@ -179,3 +179,13 @@ def test_bad_requests_fail_clearly(toy_dataset, toy_vectors):
         Distiller(tiny(init="real", per_class=500)).fit(toy_dataset, toy_vectors, progress=False)
     with pytest.raises(ValueError, match="resume=True needs checkpoint_dir"):
         Distiller(tiny()).fit(toy_dataset, toy_vectors, resume=True, progress=False)
+
+
+def test_cosine_schedule_decays_the_outer_lr_to_near_zero(toy_dataset, toy_vectors):
+    distiller = Distiller(tiny(outer_schedule="cosine", outer_steps=10))
+    distiller.fit(toy_dataset, toy_vectors, progress=False)
+    rates = [s["outer_lr"] for s in distiller.history_["steps"]]
+    assert rates[0] == pytest.approx(0.05) and rates == sorted(rates, reverse=True) and rates[-1] < 0.05 * 0.05
+    constant = Distiller(tiny(outer_steps=3))
+    constant.fit(toy_dataset, toy_vectors, progress=False)
+    assert [s["outer_lr"] for s in constant.history_["steps"]] == [0.05] * 3

@@ -186,3 +186,17 @@ def test_step_order_effect_exposes_a_set_that_only_works_in_order(toy_dataset, m
     effect = step_order_effect(trap, toy_dataset, matrix, seeds=range(4))
     assert effect["drop"] > 0.2
     assert effect["in_order"].test_acc.max() > 0.6 and effect["shuffled"].test_acc.max() < 0.4
+
+
+def test_patience_stops_a_seed_once_validation_stops_improving(toy_dataset, toy_vectors):
+    subset = random_subset(toy_dataset, 4, seed=0)
+    long = evaluate(subset, toy_dataset, toy_vectors, seeds=(0,), epochs=30, lr=3e-2)
+    stopped = evaluate(subset, toy_dataset, toy_vectors, seeds=(0,), epochs=30, lr=3e-2, patience=2)
+    last = stopped.meta["stopped_epochs"][0]
+    best = int(long.val_acc[0].argmax())
+    assert last < 30 and last - 1 - int(stopped.val_acc[0, :last].argmax()) == 2  # 2 evaluations without a gain
+    np.testing.assert_allclose(stopped.val_acc[0, :last], long.val_acc[0, :last])  # same run until it stops
+    assert (stopped.val_acc[0, last:] == stopped.val_acc[0, last - 1]).all()  # later columns repeat the last score
+    assert stopped.selected_epochs[0] <= best + 1
+    with pytest.raises(ValueError, match="patience must be positive"):
+        evaluate(subset, toy_dataset, toy_vectors, seeds=(0,), epochs=2, patience=0)

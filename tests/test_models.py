@@ -49,3 +49,28 @@ def test_embed_is_a_frozen_lookup_with_zero_padding():
     table[0] = 0
     out = embed(torch.tensor([[2, 5, 0]]), table)
     assert out.shape == (1, 3, 4) and torch.equal(out[0, 0], table[2]) and torch.all(out[0, 2] == 0)
+
+
+def test_authors_preset_has_no_nonlinearity_between_fc1_and_fc2():
+    """The released network's fc1 -> fc2 is linear: its features are fc1 of the pooled convolutions."""
+    torch.manual_seed(0)
+    authors = make_model("textcnn-authors", 16, 3)
+    x = torch.randn(5, 12, 16)
+    pooled = torch.cat([torch.relu(conv(x.transpose(1, 2))).amax(dim=2) for conv in authors.convs], dim=1)
+    features = authors.features(x)
+    torch.testing.assert_close(features, authors.hidden(pooled))
+    assert (features < 0).any()  # a ReLU would have clipped these
+
+
+def test_dropout_acts_only_in_training_mode():
+    torch.manual_seed(0)
+    model = make_model("textcnn", 16, 3, dropout=0.5)
+    x = torch.randn(4, 12, 16)
+    model.eval()
+    torch.testing.assert_close(model(x), model(x))
+    model.train()
+    assert not torch.equal(model(x), model(x))
+    with pytest.raises(ValueError, match="dropout must be in"):
+        make_model("textcnn", 16, 3, dropout=1.0)
+    with pytest.raises(ValueError, match="only available for the TextCNNs"):
+        make_model("meanpool-mlp", 16, 3, dropout=0.5)

@@ -191,7 +191,7 @@ def test_epochs_experiment_keeps_every_curve(toy_files):
     result = reproduce.run_experiment("epochs", jobs, online=False, seeds=2, budget=SMOKE_BUDGET, device="cpu")
     (comparison,) = result.comparisons.values()
     full, random, distilled = comparison.results
-    assert full.test_acc.shape == (2, SMOKE_BUDGET.full_epochs)
+    assert full.test_acc.shape == (2, SMOKE_BUDGET.full.max_epochs)
     assert random.test_acc.shape == (2, SMOKE_BUDGET.subset_epochs)
     saved = result.to_json()
     assert [c["label"] for c in next(iter(saved["curves"].values()))] == ["full data", "random 2/class", "distilled 2/class"]

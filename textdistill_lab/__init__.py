@@ -19,9 +19,12 @@ _EXPORTS = {
                  "Distiller", "DivergenceError"),
     ".distilled_set": ("DistilledSet", "DistilledSetError"),
     ".evaluate": ("EvalResult", "FingerprintError", "compare", "evaluate", "step_order_effect"),
+    ".full_training": ("FullTraining", "train_full_model"),
     ".models": ("MeanPoolMLP", "TextCNN", "make_model"),
     ".plots": ("accuracy_vs_epoch", "accuracy_vs_size", "map_figure"),
     ".project": ("Projection", "project"),
+    ".reference": ("tfidf_reference",),
+    ".scoring": ("score_best_mode", "score_random_subsets"),
     ".vectors": ("WordVectors", "list_vectors", "load_vectors", "vectors_coverage"),
     ".widgets": ("DecodeExplorer", "DistillationPlot", "LiveAccuracyPlot", "SizeExplorer"),
 }

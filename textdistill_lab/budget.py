@@ -26,9 +26,11 @@ DEFAULT_BUDGET = "class"
 
 # The distiller's sizes for a smoke run: two outer steps of a two-step inner loop.
 SMOKE_DISTILL = {"outer_steps": 2, "steps": 2, "validate_every": 2, "validate_inits": 1, "real_batch": 64}
-# Chapters 4 and 8's experiment runner at smoke size (fields of experiment.Budget; experiment.SMOKE_BUDGET).
-SMOKE_EXPERIMENT = {"full_epochs": 2, "subset_epochs": 2, "max_train": 300, "max_per_class": 2,
+# Chapters 4 and 8's experiment runner at smoke size (experiment.Budget.from_sizes; "full" holds FullTraining fields).
+SMOKE_EXPERIMENT = {"full": {"max_epochs": 2, "patience": 1, "lrs": (1e-3,)}, "subset_epochs": 2, "max_train": 300, "max_per_class": 2,
                      "distill": {**SMOKE_DISTILL, "match_rounds": 2}}
+# How the full-data yardstick trains at the class budget: the tuned recipe, fewer epochs and one lr.
+CLASS_FULL_TRAINING = {"max_epochs": 6, "patience": 2, "lrs": (1e-3,)}
 ALWAYS_FULL = {2}  # chapters whose sizes do not depend on the budget
 _TOY = {"outer_steps": 300, "seeds": 10, "moons": 1000, "unroll_steps": (5, 20, 50, 100)}
 
@@ -49,9 +51,9 @@ SIZES: dict[int, dict[str, dict[str, Any]]] = {
     4: {
         "smoke": {"seeds": [0], "per_class": [1, 2], "experiment": SMOKE_EXPERIMENT},
         "class": {"seeds": [0, 1], "per_class": [1, 2, 3, 5, 10, 20],
-                  "experiment": {"full_epochs": 4, "subset_epochs": 20, "distill": {"outer_steps": 100}}},
+                  "experiment": {"full": CLASS_FULL_TRAINING, "subset_epochs": 20, "distill": {"outer_steps": 100}}},
         "full": {"seeds": [0, 1, 2], "per_class": [1, 2, 3, 5, 10, 20],
-                 "experiment": {"full_epochs": 10, "subset_epochs": 30, "distill": {"outer_steps": 200}}},
+                 "experiment": {"full": {"max_epochs": 20, "patience": 3}, "subset_epochs": 30, "distill": {"outer_steps": 200}}},
     },
     5: {
         "smoke": {"distill": SMOKE_DISTILL, "seeds": [0]},
@@ -71,7 +73,7 @@ SIZES: dict[int, dict[str, dict[str, Any]]] = {
     8: {
         "smoke": {"offline_datasets": ["trec", "sms-spam"], "seeds": 2, "experiment": SMOKE_EXPERIMENT},
         "class": {"offline_datasets": ["trec", "sms-spam"], "seeds": 2,
-                  "experiment": {"full_epochs": 4, "subset_epochs": 20, "distill": {"outer_steps": 100}}},
+                  "experiment": {"full": CLASS_FULL_TRAINING, "subset_epochs": 20, "distill": {"outer_steps": 100}}},
         "full": {"offline_datasets": ["trec", "mr", "sms-spam", "bbc-news"], "seeds": 5, "experiment": {}},
     },
 }

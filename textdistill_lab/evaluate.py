@@ -160,6 +160,8 @@ def evaluate(
     lr: float = STANDARD_LR,
     optimizer: str = "adam",
     eval_every: int = 1,
+    patience: int | None = None,
+    dropout: float = 0.0,
     label: str | None = None,
     callbacks: Sequence[Callback | object] = (),
     device: str = "auto",
@@ -173,14 +175,18 @@ def evaluate(
     learned schedule in replay modes and 30 epochs in ``standard``. ``batch_size``, ``lr`` and
     ``optimizer`` only apply to ``standard``. Accuracy is measured every ``eval_every`` epochs and
     after the last one; each seed's reported test accuracy is the one at its best validation epoch.
-    ``keep_weights`` keeps each seed's final weights in ``result.weights`` (on the CPU), for a
-    caller that wants to use the trained models.
+    ``patience`` stops a seed early once validation accuracy has not improved for that many
+    evaluations; its model no longer changes, so its later columns repeat its last scores
+    (``meta["stopped_epochs"]``). ``dropout`` is the TextCNN's (training only). ``keep_weights``
+    keeps each seed's final weights in ``result.weights`` (on the CPU), for a caller that wants to
+    use the trained models.
     """
     mode = resolve_mode(train_set, mode)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer={optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
     epochs = epochs if epochs is not None else (STANDARD_EPOCHS if mode == "standard" else 1)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("eval_every", eval_every)):
+    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("eval_every", eval_every),
+                        ("patience", 1 if patience is None else patience)):
         if value <= 0:
             raise ValueError(f"{name} must be positive, got {value}")
     seeds = check_seeds(seeds)
@@ -190,7 +196,7 @@ def evaluate(
     check_int("epochs", epochs)
     dev = resolve_device(device)
     matrix = as_embedding(embedding, dataset)
-    model = make_model(arch, matrix.shape[1], dataset.num_classes).to(dev)  # a skeleton: θ lives in dicts
+    model = make_model(arch, matrix.shape[1], dataset.num_classes, dropout).to(dev)  # a skeleton: θ lives in dicts
     _check_compatible(train_set, dataset, matrix, embedding, model.min_tokens, mode)
     examples = _Examples(train_set, dataset, matrix, dev)
     label = label or _default_label(train_set)
@@ -199,7 +205,7 @@ def evaluate(
 
     curves_val = np.zeros((len(seeds), len(eval_epochs)))
     curves_test = np.zeros_like(curves_val)
-    seconds, weights = [], []
+    seconds, stopped, weights = [], [], []
     bar = tqdm(total=len(seeds) * epochs, desc=f"evaluate {label}", disable=not progress, leave=False)
     for row, seed in enumerate(seeds):
         start = time.perf_counter()
@@ -207,16 +213,24 @@ def evaluate(
         trainer = _Trainer(model, params, examples, train_set, mode, seed, batch_size, lr, optimizer)
         col = 0
         for epoch in range(1, epochs + 1):
+            model.train()
             trainer.run_epoch()
             bar.update(1)
             if epoch not in eval_epochs:
                 continue
+            model.eval()
             curves_val[row, col] = val.accuracy(model, trainer.params)
             curves_test[row, col] = test.accuracy(model, trainer.params)
             info = EpochInfo(label, seed, epoch, epochs, float(curves_val[row, col]), float(curves_test[row, col]))
             for callback in callbacks:
                 getattr(callback, "on_epoch", callback)(info)
             col += 1
+            if patience is not None and col - 1 - int(curves_val[row, :col].argmax()) >= patience:
+                curves_val[row, col:], curves_test[row, col:] = curves_val[row, col - 1], curves_test[row, col - 1]
+                bar.update(epochs - epoch)
+                break
+        model.train()
+        stopped.append(eval_epochs[col - 1])
         seconds.append(time.perf_counter() - start)
         if keep_weights:
             weights.append({name: p.detach().cpu() for name, p in trainer.params.items()})
@@ -231,6 +245,9 @@ def evaluate(
         "arch": arch,
         "mode": mode,
         "epochs": epochs,
+        "patience": patience,
+        "stopped_epochs": stopped,
+        "dropout": dropout,
         "batch_size": batch_size if mode == "standard" else None,
         "lr": lr if mode == "standard" else None,
         "optimizer": optimizer if mode == "standard" else "sgd (learned lrs)",

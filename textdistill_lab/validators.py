@@ -26,6 +26,7 @@ INT_LIMITS: dict[str, tuple[int, int]] = {
     "vector_dim": (1, 10_000),
     "validate_inits": (1, 1_000),
     "max_nan_retries": (0, 1_000),
+    "max_start_epoch": (0, 10_000),  # trajectory matching may start at the expert's initialisation
 }
 DEFAULT_INT_LIMITS = (1, 10_000_000)
 

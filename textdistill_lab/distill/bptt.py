@@ -25,7 +25,7 @@ Eq. 4 has three back-ends behind one signature; they differ only in memory and e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -67,21 +67,25 @@ def hypergradient(
     inputs: Sequence[torch.Tensor],
     *,
     truncate_k: int | None = None,
+    loss_fn: Callable[[Params], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Return the outer loss (detached) and its gradient w.r.t. each of ``inputs``.
 
     ``inputs`` are the tensors the batches and ``lrs`` were computed from (synthetic data, label
     distribution, learning rates); each must require grad. An input the loss does not depend on
-    gets a zero gradient (e.g. the data gradient when T = 0).
+    gets a zero gradient (e.g. the data gradient when T = 0). ``loss_fn(θ_T)`` replaces Eq. 3's
+    real-batch loss when given (trajectory matching's distance to an expert); ``real_x`` and
+    ``real_y`` are then unused.
     """
+    outer = loss_fn or (lambda params: outer_loss(model, params, real_x, real_y))
     if backend == "unroll":
-        return _unroll(model, params0, batches, lrs, real_x, real_y, inputs)
+        return _unroll(model, params0, batches, lrs, outer, inputs)
     if backend == "truncated":
         if truncate_k is None or truncate_k <= 0:
             raise ValueError(f"backend 'truncated' needs truncate_k > 0, got {truncate_k}")
-        return _truncated(model, params0, batches, lrs, real_x, real_y, inputs, truncate_k)
+        return _truncated(model, params0, batches, lrs, outer, inputs, truncate_k)
     if backend == "backgradient":
-        return _backgradient(model, params0, batches, lrs, real_x, real_y, inputs)
+        return _backgradient(model, params0, batches, lrs, outer, inputs)
     raise ValueError(f"unknown backend {backend!r}; use unroll, backgradient or truncated")
 
 
@@ -94,23 +98,23 @@ def _detached(params: Params) -> Params:
     return {k: v.detach().requires_grad_() for k, v in params.items()}
 
 
-def _unroll(model, params0, batches, lrs, real_x, real_y, inputs):
+def _unroll(model, params0, batches, lrs, outer, inputs):
     params_t = train_steps(model, _detached(params0), batches, lrs, create_graph=True)
-    loss = outer_loss(model, params_t, real_x, real_y)
+    loss = outer(params_t)
     return loss.detach(), _grads_or_zeros(loss, inputs)
 
 
-def _truncated(model, params0, batches, lrs, real_x, real_y, inputs, k):
+def _truncated(model, params0, batches, lrs, outer, inputs, k):
     cut = max(0, len(batches) - k)
     # The first T-K steps see detached data and rates: no graph, so no memory and no gradient.
     frozen = [(x.detach(), y.detach()) for x, y in batches[:cut]]
     params = train_steps(model, _detached(params0), frozen, lrs[:cut].detach(), create_graph=False)
     params_t = train_steps(model, _detached(params), batches[cut:], lrs[cut:], create_graph=True)
-    loss = outer_loss(model, params_t, real_x, real_y)
+    loss = outer(params_t)
     return loss.detach(), _grads_or_zeros(loss, inputs)
 
 
-def _backgradient(model, params0, batches, lrs, real_x, real_y, inputs):
+def _backgradient(model, params0, batches, lrs, outer, inputs):
     # Forward: plain SGD, remembering only the weights each step starts from.
     trajectory: list[Params] = []
     params = {k: v.detach() for k, v in params0.items()}
@@ -118,7 +122,7 @@ def _backgradient(model, params0, batches, lrs, real_x, real_y, inputs):
         trajectory.append(params)
         params = train_steps(model, params, [(x.detach(), y.detach())], lr.detach().reshape(1), create_graph=False)
     params_t = _detached(params)
-    loss = outer_loss(model, params_t, real_x, real_y)
+    loss = outer(params_t)
     adjoint = list(torch.autograd.grad(loss, list(params_t.values())))  # dL/dθ_T
     totals = [torch.zeros_like(t) for t in inputs]
     # Reverse: θ_{t+1} = θ_t - η_t g_t with g_t = ∇θ ℓ(θ_t; x_t, y_t). For S = -η_t <dθ_{t+1}, g_t>,

@@ -5,7 +5,8 @@ A callback is any object with some of these methods; each receives one ``info`` 
 - ``on_fit_start``: ``start_step`` (> 0 after a resume), ``total_steps``, ``config``.
 - ``on_step``: ``step``, ``loss``, ``lrs`` (list of floats), ``outer_lr``, ``elapsed`` and ``eta``
   (seconds).
-- ``on_validate``: ``step``, ``val_acc``, ``best_val_acc``, ``best_step``.
+- ``on_validate``: ``step``, ``elapsed`` (seconds since the run started), ``val_acc``, ``best_val_acc``,
+  ``best_step``.
 - ``on_divergence``: ``step``, ``reason``, ``outer_lr`` (the halved rate), ``retries``.
 - ``on_fit_end``: ``completed`` (False when an interrupt or error ended the run).
 """

@@ -9,12 +9,14 @@ from typing import Any
 from ..choices import ARCHITECTURES, DEVICES
 from ..validators import check_int, check_positive_float
 
-METHODS = ("bptt", "gradient-matching", "distribution-matching")
+METHODS = ("bptt", "gradient-matching", "distribution-matching", "trajectory-matching")
+LEARNED_LR_METHODS = ("bptt", "trajectory-matching")  # methods whose sets carry per-step learning rates
 BACKENDS = ("unroll", "backgradient", "truncated")
 INITS = ("noise", "real", "class-mean")
 PROTOCOLS = ("random", "fixed")
 LABELS = ("fixed", "learnable")
 INNER_MODES = ("replay", "full-batch")
+OUTER_SCHEDULES = ("constant", "cosine")
 
 
 def _option(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:  # noqa: A002
@@ -27,12 +29,14 @@ class DistillConfig:
     """Configuration of :class:`~textdistill_lab.distill.Distiller`.
 
     ``bptt`` is Li & Li (2021): T = ``steps * replays`` differentiable SGD steps on the synthetic
-    data, outer loss on a real batch, hypergradient by ``backend``. The matching methods (Zhao et
-    al. 2021; Zhao & Bilen 2023) share the synthetic set, init, labels and outer optimiser.
+    data, outer loss on a real batch, hypergradient by ``backend``. ``trajectory-matching``
+    (Cazenavette et al. 2022) takes the same T steps from an expert's epoch and matches the expert
+    ``target_epochs`` later. The matching methods (Zhao et al. 2021; Zhao & Bilen 2023) share the
+    synthetic set, init, labels and outer optimiser.
     """
 
-    method: str = _option("bptt", "bptt = the paper's unrolled bi-level optimisation; or gradient/distribution matching",
-                          METHODS)
+    method: str = _option("bptt", "bptt = the paper's unrolled bi-level optimisation; or gradient/distribution/"
+                          "trajectory matching", METHODS)
     per_class: int = _option(10, "synthetic samples per class")
     # the paper uses "noise"; "real" converges faster on CPU
     init: str = _option("real", "start from Gaussian noise (the paper), random real texts, or class means", INITS)
@@ -61,12 +65,23 @@ class DistillConfig:
     outer_steps: int = _option(400, "outer (Adam) steps on the synthetic data")
     # 0.03 diverged on trec at T=30 (keep-best saved the run); 0.01 is stable
     outer_lr: float = _option(0.01, "Adam learning rate of the outer loop")
+    outer_schedule: str = _option(
+        "constant", "outer learning rate over the run: constant, or cosine decay from outer_lr to 0 at outer_steps",
+        OUTER_SCHEDULES)
     real_batch: int = _option(256, "real training texts per outer step (the outer loss, Eq. 3)")
     # Matching methods: per outer step, `match_rounds` matches from one Θ0 (gradient matching), with
     # `match_net_steps` network updates on the synthetic data between them.
     match_rounds: int = _option(10, "gradient matching: matches per outer step, each after match_net_steps network updates")
     match_net_steps: int = _option(5, "matching methods: network updates on synthetic data between matches")
     match_net_lr: float = _option(0.01, "matching methods: learning rate of those updates")
+    # Trajectory matching: `expert_count` SGD experts of `expert_epochs` epochs on the full data
+    # (cached on disk); students start at an epoch <= `max_start_epoch` and aim `target_epochs` ahead.
+    expert_count: int = _option(2, "trajectory matching: expert trajectories (seeds 0..N-1), cached on disk")
+    expert_epochs: int = _option(10, "trajectory matching: epochs of plain SGD on the full data per expert")
+    expert_lr: float = _option(0.1, "trajectory matching: SGD learning rate of the experts")
+    expert_batch: int = _option(64, "trajectory matching: minibatch size of the experts")
+    max_start_epoch: int = _option(4, "trajectory matching: the student starts at a random expert epoch up to this")
+    target_epochs: int = _option(2, "trajectory matching: the student aims at the expert this many epochs later")
     # Validation and stability.
     validate_every: int = _option(50, "validate every N outer steps and keep the best synthetic set")
     validate_inits: int = _option(3, "fresh initialisations per validation")
@@ -120,3 +135,7 @@ def check_config_values(values: dict, label: Callable[[str], str] = str) -> None
     low, init, high = (values.get(k, defaults[k]) for k in ("lr_min", "lr_init", "lr_max"))
     if not low <= init <= high:
         raise ValueError(f"need {label('lr_min')} <= {label('lr_init')} <= {label('lr_max')}, got {low}, {init}, {high}")
+    start, span, epochs = (values.get(k, defaults[k]) for k in ("max_start_epoch", "target_epochs", "expert_epochs"))
+    if start + span > epochs:
+        raise ValueError(f"need {label('max_start_epoch')} + {label('target_epochs')} <= {label('expert_epochs')}, "
+                         f"got {start} + {span} > {epochs}")

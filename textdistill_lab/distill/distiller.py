@@ -9,6 +9,7 @@ back and halves the outer learning rate, checkpoints on a schedule and on Ctrl-C
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,7 +25,7 @@ from ..vectors import WordVectors
 from .bptt import bptt_step
 from .callbacks import TqdmProgress, notify
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, TrainState, load_checkpoint, save_checkpoint
-from .config import DistillConfig
+from .config import LEARNED_LR_METHODS, DistillConfig
 from .guards import DivergenceError, DistillInterrupted, StopSignals, divergence_reason
 from .memory import check_memory, estimate_peak_bytes
 from .synthetic import DistillContext, SyntheticSet, initial_data
@@ -38,9 +39,13 @@ RESUMABLE_CHANGES = ("outer_steps", "checkpoint_every", "device", "max_memory_gb
 
 
 def outer_step_for(method: str) -> OuterStep:
-    """The outer step of ``method``; matching methods live in :mod:`.matching`."""
+    """The outer step of ``method``; matching methods live in :mod:`.matching`, trajectory matching in :mod:`.trajectory`."""
     if method == "bptt":
         return bptt_step
+    if method == "trajectory-matching":
+        from .trajectory import trajectory_matching
+
+        return trajectory_matching
     from . import matching  # imported here: the matching methods are optional for bptt runs
 
     return {"gradient-matching": matching.gradient_matching, "distribution-matching": matching.distribution_matching}[method]
@@ -51,7 +56,9 @@ class Distiller:
 
     After ``fit``: ``distilled_`` (the best set on validation), ``history_`` (``steps``: loss,
     learning rates and time per outer step; ``validation``: accuracy per validation; ``events``:
-    divergence roll-backs), ``best_val_acc_`` and ``best_step_``.
+    divergence roll-backs), ``best_val_acc_`` and ``best_step_``. Every validation record carries
+    ``elapsed`` seconds, so methods can be compared at equal wall-clock time. Trajectory matching
+    also sets ``experts_`` (cache files, expert validation curves, seconds spent training them).
     """
 
     def __init__(self, config: DistillConfig | None = None) -> None:
@@ -129,10 +136,19 @@ class Distiller:
         data, classes = initial_data(cfg.init, train_ids, train_labels, embedding, dataset.num_classes, cfg.per_class, generator)
         synthetic = SyntheticSet(
             data, classes, dataset.num_classes, inner_steps=cfg.inner_steps, lr_init=cfg.lr_init,
-            lr_min=cfg.lr_min, lr_max=cfg.lr_max, learn_lr=cfg.learn_lr and cfg.method == "bptt", learn_labels=cfg.labels == "learnable",
+            lr_min=cfg.lr_min, lr_max=cfg.lr_max, learn_lr=cfg.learn_lr and cfg.method in LEARNED_LR_METHODS,
+            learn_labels=cfg.labels == "learnable",
         )
         fixed = init_params(cfg.arch, vectors.dim, dataset.num_classes, cfg.seed, device) if cfg.protocol == "fixed" else None
-        return DistillContext(cfg, model, synthetic, train_ids, train_labels, embedding, generator, device, fixed)
+        ctx = DistillContext(cfg, model, synthetic, train_ids, train_labels, embedding, generator, device, fixed)
+        self.experts_ = None
+        if cfg.method == "trajectory-matching":
+            from .trajectory import expert_label_logits, load_experts
+
+            ctx.experts, self.experts_ = load_experts(ctx, dataset, vectors.checksum)
+            if synthetic.label_logits is not None:  # soft labels start from the expert's view of each sample
+                synthetic.label_logits.data.copy_(expert_label_logits(model, ctx.experts[-1], synthetic.data))
+        return ctx
 
     def _validation_inits(self, ctx: DistillContext) -> list[dict[str, torch.Tensor]]:
         """The same Θ0s at every validation: the fixed one, or ``validate_inits`` seeded draws."""
@@ -219,6 +235,7 @@ class Distiller:
                     loss = step_fn(ctx, step)
                 reason = divergence_reason(loss, ctx.synthetic, check_grads=True)
                 if reason is None:
+                    self._schedule_outer_lr(step)
                     self._optimizer.step()  # Eq. 5
                     ctx.synthetic.project_()
                     reason = divergence_reason(loss, ctx.synthetic, check_grads=False)
@@ -250,24 +267,36 @@ class Distiller:
                 self._interrupted(state)
         return state
 
+    def _schedule_outer_lr(self, step: int) -> None:
+        """The outer lr of ``step``: the base rate (halved by each roll-back) times the schedule's factor.
+
+        ``cosine`` lets late steps refine instead of wander: with a constant rate, Adam keeps moving
+        every coordinate by about ``outer_lr`` per step however small the hypergradient.
+        """
+        cfg = self.config
+        factor = 1.0 if cfg.outer_schedule == "constant" else 0.5 * (1 + math.cos(math.pi * (step - 1) / cfg.outer_steps))
+        for group in self._optimizer.param_groups:
+            group["lr"] = group.setdefault("base_lr", cfg.outer_lr) * factor
+
     # -- validation, faults, results ---------------------------------------------------------------
 
     def _validate(self, state: TrainState) -> TrainState:
         """Score the current synthetic set (== ``state.synthetic``) and keep it if it is the best so far.
 
-        A bptt set is scored by replaying its learned steps and rates; a matching set has no rates,
+        A bptt or trajectory set is scored by replaying its learned steps and rates; a matching set has no rates,
         so it is scored by standard training on it (as ``evaluate(mode="standard")`` will use it).
         """
         cfg, ctx = self.config, self._ctx
         real = dict(token_ids=self._val_ids, targets=self._val_labels, embedding=ctx.embedding)
-        if cfg.method == "bptt":
+        if cfg.method in LEARNED_LR_METHODS:
             acc = replay_accuracy(ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), ctx.synthetic.lrs(),
                                   self._val_inits, steps=cfg.steps, replays=cfg.replays, mode=cfg.inner_mode, **real)
         else:
             acc = standard_accuracy(ctx.model, ctx.synthetic.data, ctx.synthetic.labels(), self._val_inits, **real)
         if acc > state.best_val_acc:
             state.best, state.best_val_acc, state.best_step = state.synthetic, acc, state.step
-        info = {"step": state.step, "val_acc": acc, "best_val_acc": state.best_val_acc, "best_step": state.best_step}
+        info = {"step": state.step, "elapsed": state.elapsed, "val_acc": acc, "best_val_acc": state.best_val_acc,
+                "best_step": state.best_step}
         state.history["validation"].append(info)
         log.info("step %d: validation accuracy %.4f (best %.4f at step %d)", state.step, acc, state.best_val_acc, state.best_step)
         return state
@@ -275,7 +304,8 @@ class Distiller:
     def _roll_back(self, previous: TrainState, current: TrainState, step: int, reason: str) -> TrainState:
         """Divergence guard: return to ``previous`` with half the outer learning rate, or give up."""
         retries = current.nan_retries + 1
-        new_lr = self._optimizer.param_groups[0]["lr"] / 2
+        group = self._optimizer.param_groups[0]
+        new_lr = group.get("base_lr", group["lr"]) / 2
         event = {"step": step, "kind": "divergence", "reason": reason, "rolled_back_to": previous.step,
                  "outer_lr": new_lr, "retries": retries}
         log.warning("step %d: %s; rolling back to step %d with outer lr %.3g", step, reason, previous.step, new_lr)
@@ -283,7 +313,7 @@ class Distiller:
         target.nan_retries = retries
         target.history["events"] = [*current.history["events"], event]
         for group in target.optimizer["param_groups"]:
-            group["lr"] = new_lr
+            group["lr"] = group["base_lr"] = new_lr
         self._restore(target)
         notify(self._callbacks, "on_divergence", event)
         if retries > self.config.max_nan_retries:
@@ -317,9 +347,10 @@ class Distiller:
             "best_val_acc": state.best_val_acc, "best_step": state.best_step, "steps_done": state.step,
             "distill_seconds": state.elapsed, "divergence_events": len(state.history["events"]),
             "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
+            **({"experts": self.experts_} if self.experts_ else {}),
         }
         distilled = synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, replays=cfg.replays,
-                                               with_lrs=cfg.method == "bptt", metrics=metrics, **self._identity)
+                                               with_lrs=cfg.method in LEARNED_LR_METHODS, metrics=metrics, **self._identity)
         synthetic.load_tensors_(live)
         return distilled
 

@@ -178,7 +178,8 @@ class DistillContext:
 
     ``train_ids`` ``(N, tokens)`` and ``train_labels`` ``(N,)`` are the real training split on
     ``device``; ``embedding`` ``(vocab, dim)`` is the frozen lookup. ``fixed_params`` is Θ0 under
-    the ``fixed`` protocol (None under ``random``).
+    the ``fixed`` protocol (None under ``random``); ``experts`` are the expert trajectories of
+    trajectory matching (None for the other methods).
     """
 
     config: DistillConfig
@@ -190,6 +191,7 @@ class DistillContext:
     generator: torch.Generator
     device: torch.device
     fixed_params: Params | None = None
+    experts: list[list[Params]] | None = None  # trajectory matching: θ*_0..θ*_E per expert, on the CPU
     _members: list[torch.Tensor] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
