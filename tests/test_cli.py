@@ -113,6 +113,14 @@ def test_not_a_run_folder(capsys, tmp_path):
     assert "neither a distilled set nor a baseline" in err
 
 
+@pytest.mark.parametrize("option", [["--test-file", "t.csv"], ["--max-len", "9"], ["--vectors", "random:8"], ["--overwrite"]])
+def test_resume_refuses_data_and_folder_options_too(capsys, tmp_path, option):
+    code, _, err = run_cli(capsys, "distill", "--resume", str(tmp_path), *option)
+    assert code == 2
+    assert_one_error(err)
+    assert f"drop {option[0]}" in err
+
+
 def test_resume_refuses_options_that_would_change_the_result(capsys, tmp_path):
     code, _, err = run_cli(capsys, "distill", "--resume", str(tmp_path), "--outer-lr", "0.5", "--outer-steps", "5")
     assert code == 2
@@ -168,6 +176,15 @@ def test_memory_hints_name_options_of_the_command_at_hand(capsys, monkeypatch, a
     hint = err.splitlines()[1]
     assert code == 1 and wanted in hint
     assert unwanted is None or unwanted not in hint
+
+
+def test_library_messages_are_spelt_as_the_commands_options(capsys, monkeypatch):
+    def out_of_memory(args):
+        raise MemoryError("use backend='truncated' or raise max_memory_gb=2")
+
+    monkeypatch.setattr(cli.commands, "cmd_distill", out_of_memory)
+    code, _, err = run_cli(capsys, "distill", "trec")
+    assert code == 1 and "use --backend 'truncated' or raise --max-memory 2" in err
 
 
 def test_interrupt_exits_130_and_says_how_to_resume(capsys, monkeypatch):

@@ -48,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(option_spelling(str(err), parser, command), getattr(err, "hint", "") or usage_hint(command),
                     EXIT_USAGE, debug)
     except MemoryError as err:  # the distiller's memory guard, before the OS would kill the run
-        return fail(err, memory_hint(command, getattr(args, "backend", None)), EXIT_RUNTIME, debug)
+        return fail(option_spelling(str(err), parser, command), memory_hint(command, getattr(args, "backend", None)),
+                    EXIT_RUNTIME, debug)
     except ConnectionError as err:
         return fail(err, f"offline, the datasets and vectors marked cached or ready in `{PROG} datasets` "
                     f"and `{PROG} vectors` work", EXIT_RUNTIME, debug)

@@ -187,7 +187,7 @@ def _distill_request(args: argparse.Namespace) -> tuple[dict, Path, dict]:
     if args.dataset or args.out:
         raise UsageError("--resume continues a run with its own dataset and folder; drop DATASET and --out",
                          f"`{PROG} distill --resume {args.resume}`")
-    fixed = [f for f in changed if f not in RESUMABLE_CHANGES]
+    fixed = sorted(args.given - {"resume", "quiet", "debug", *RESUMABLE_CHANGES})  # config and data options alike
     if fixed:
         flags = ", ".join(option_flag(f) for f in fixed)
         allowed = ", ".join(option_flag(f) for f in RESUMABLE_CHANGES)

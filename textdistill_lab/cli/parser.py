@@ -29,8 +29,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, hint=f"run `{self.prog} --help` to see the options and their defaults")
 
     def parse_known_args(self, args=None, namespace=None):
-        """Parse, then hold every number to the library's own rules, before any command runs."""
+        """Parse, then hold every number to the library's own rules, before any command runs.
+
+        ``given`` records the options set to other than their defaults (what `--resume` may not change).
+        """
         parsed, extras = super().parse_known_args(args, namespace)
+        parsed.given = getattr(parsed, "given", frozenset()) | {
+            a.dest for a in self._actions if a.option_strings and getattr(parsed, a.dest, a.default) != a.default}
         for action in self._actions:
             value = getattr(parsed, action.dest, None)
             if value is None or not action.option_strings or action.type not in (int, float):
