@@ -79,9 +79,9 @@ def test_claim_marks_the_folder_and_leaves_nothing_when_the_body_fails_early(tmp
     with claim(tmp_path / "a", "baseline") as folder:
         (folder / "subset.json").write_text("{}")
     assert folder_kind(tmp_path / "a") == "baseline"
-    with pytest.raises(RuntimeError), claim(tmp_path / "b", "distill"):
+    with pytest.raises(RuntimeError), claim(tmp_path / "b" / "c" / "d", "distill"):
         raise RuntimeError("bad input found late")
-    assert not (tmp_path / "b").exists()
+    assert not (tmp_path / "b").exists()  # nor the parents it made
 
 
 def test_claim_removes_stale_temp_files(tmp_path):

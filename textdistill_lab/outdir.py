@@ -68,10 +68,11 @@ def claim(folder: str | Path, kind: str, *, overwrite: bool = False) -> Iterator
     """Hold ``folder`` for a ``kind`` run: checked, created, locked, marked, stale temp files removed.
 
     If the body raises before writing anything but the marker, the folder is left as it was found
-    (removed when this call created it).
+    (removed, with the parents this call made, when this call created it).
     """
     path = check_folder(folder, kind, overwrite=overwrite)
-    created = not path.exists()
+    new = [p for p in (path, *path.parents) if not p.exists()]  # innermost first
+    created = bool(new)
     path.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path / LOCK)
     try:
@@ -92,8 +93,10 @@ def claim(folder: str | Path, kind: str, *, overwrite: bool = False) -> Iterator
             raise
     finally:
         lock.release()
-        if created and not any(path.iterdir()):
-            path.rmdir()
+        for made in new:
+            if any(made.iterdir()):
+                break
+            made.rmdir()
 
 
 def _undo_if_empty(path: Path, created: bool, marked: bool) -> None:

@@ -113,7 +113,7 @@ def cmd_distill(args: argparse.Namespace) -> None:
     dataset, vectors = _load_data(request)
     loaded = time.perf_counter()
     # Everything is checked: from here on the folder is held (a second run on it is refused) and written.
-    with claim(out, "distill", overwrite=bool(args.resume) or getattr(args, "overwrite", False)) as out:
+    with claim(out, "distill", overwrite=bool(args.resume) or args.overwrite) as out:
         if not args.resume:
             _refuse_existing_run(out, args.overwrite)
             clear_own_outputs(out, (RUN_CARD, CHECKPOINT_DIR, CARD_FILE, TENSORS_FILE))
