@@ -182,6 +182,14 @@ def test_memory_guard_refuses_with_a_fix_before_any_work(toy_dataset, toy_vector
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
+def test_memory_guard_suggests_only_what_helps_the_backend():
+    from textdistill_lab.distill.memory import check_memory
+
+    with pytest.raises(DistillMemoryError) as info:
+        check_memory(10**12, backend="backgradient", inner_steps=30, device=torch.device("cpu"), max_memory_gb=1.0)
+    assert "backgradient" not in str(info.value).split(";")[1] and "lower T=30" in str(info.value)
+
+
 def test_memory_estimate_grows_with_t_for_unroll_only():
     model = make_model("textcnn", 50, 6)
     params = init_params("textcnn", 50, 6, 0)

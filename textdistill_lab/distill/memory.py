@@ -93,10 +93,12 @@ def check_memory(estimate: int, *, backend: str, inner_steps: int, device: torch
         limits.append((free, f"the {free / GIB:.2f} GiB available on {device.type}"))
     for limit, name in limits:
         if estimate > limit:
-            hint = (
-                "use backend='backgradient' (memory grows with T only by the weights) or "
-                f"backend='truncated' with a small truncate_k, or lower T={inner_steps}, real_batch or per_class"
-            )
+            lighter = {  # only what would help this back-end: never "use backgradient" to a backgradient run
+                "unroll": "backend='backgradient' (memory grows with T only by the weights) or backend='truncated' "
+                "with a small truncate_k, or ",
+                "truncated": "a smaller truncate_k or ",
+            }.get(backend, "")
+            hint = f"use {lighter}lower T={inner_steps}, real_batch or per_class"
             raise DistillMemoryError(
                 f"backend={backend!r} with T={inner_steps} needs about {estimate / GIB:.2f} GiB, more than {name}; {hint}"
             )
