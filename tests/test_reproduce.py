@@ -12,6 +12,7 @@ import pytest
 
 from test_report import PageParser, parse, plotlyjs_copies, trace_names
 from textdistill_lab import cli, reproduce
+from textdistill_lab.data.hub import HUB
 from textdistill_lab.data.registry import DATASETS
 from textdistill_lab.experiment import SMOKE_BUDGET
 from textdistill_lab.paper import ANALOGUES, BENCHMARKS, PAPER_VECTORS, analogue_banner, benchmark
@@ -28,15 +29,31 @@ def test_paper_sizes_are_a_tenth_of_a_percent_and_a_hundredth_for_amazon():
     assert benchmark("dbpedia_14").classes == 14
 
 
+def test_paper_table2_ratios_are_the_ones_its_text_states():
+    stated = {"dbpedia_14": 0.8178, "yahoo_answers_topics": 0.9835, "sogou_news": 0.9206, "ag_news": 0.9711,
+              "yelp_review_full": 0.9400, "yelp_polarity": 0.9425, "amazon_review_full": 0.8347,
+              "amazon_polarity": 0.9376}
+    assert {b.name: b.paper_ratio for b in BENCHMARKS} == pytest.approx(stated, abs=1.5e-4)  # the paper truncates
+    assert sum(b.paper_ratio for b in BENCHMARKS) / len(BENCHMARKS) == pytest.approx(0.9184, abs=2e-4)
+    assert all(b.paper_random < b.paper_distilled < b.paper_full for b in BENCHMARKS)
+
+
+def test_paper_table1_matches_the_hub_specs_but_for_the_swapped_amazon_sizes():
+    swapped = {"amazon_review_full": "amazon_polarity", "amazon_polarity": "amazon_review_full"}
+    for bench in BENCHMARKS:
+        spec = HUB[swapped.get(bench.name, bench.name)]
+        assert (bench.paper_train, bench.paper_test) == (spec.train_size, spec.test_size), bench.name
+
+
 def test_unknown_paper_numbers_show_as_na_never_as_numbers():
     row = {
         "dataset": "trec", "benchmark": "AG News", "analogue": True, "classes": 6, "train": 4415,
         "distilled_samples": 60, "percent_of_train": 1.359, "full": 0.9, "full_std": 0.01, "random": 0.5,
         "random_std": 0.05, "distilled": 0.8, "distilled_std": 0.02, "ratio": 0.8 / 0.9,
-        "paper_full": None, "paper_distilled": None, "paper_ratio": None, "paper_size": 1400,
+        "paper_full": None, "paper_random": None, "paper_distilled": None, "paper_ratio": None, "paper_size": 1400,
     }
     cells = dict(zip(reproduce.TABLE2_COLUMNS, table2_cells(row)))
-    assert cells["paper: full"] == cells["paper: distilled"] == cells["paper: ratio"] == "n/a"
+    assert cells["paper: full"] == cells["paper: random"] == cells["paper: distilled"] == cells["paper: ratio"] == "n/a"
     assert cells["full"] == "90.0 ± 1.0" and cells["ratio"] == "0.889"
     assert cells["distilled (% of train)"] == "60 (1.36%)" and cells["paper: size"] == "1,400"
     assert cells["stands for"] == "AG News"
@@ -113,15 +130,17 @@ def test_table2_offline_smoke_through_the_cli(capsys, tmp_path):
     (row,) = saved["rows"]
     assert row["dataset"] == "trec" and row["benchmark"] == "AG News" and row["analogue"] is True
     assert row["distilled_samples"] == 6 * 2  # smoke: 2 per class
-    assert 0 < row["full"] <= 1 and 0 < row["distilled"] <= 1 and row["paper_full"] is None
+    assert 0 < row["full"] <= 1 and 0 < row["distilled"] <= 1 and row["paper_full"] == benchmark("ag_news").paper_full
     markdown = (tmp_path / "table2.md").read_text()
-    assert markdown.count("| trec | AG News | 6 |") == 1 and "| n/a | n/a | n/a |" in markdown
+    assert markdown.count("| trec | AG News | 6 |") == 1 and "| 88.2 | 71.3 | 85.6 | 0.971 |" in markdown
     page = read_report(tmp_path / "report.html")
     assert plotlyjs_copies(page) == 1
     assert page.tables[0][0] == list(reproduce.TABLE2_COLUMNS)
     assert [r[0] for r in page.tables[0][1:]] == ["trec"]
     assert page.figure_ids == ["fig-trec-accuracy-vs-epoch"]
-    assert set(trace_names(page, "fig-trec-accuracy-vs-epoch")) >= {"full data", "random 2/class", "distilled 2/class"}
+    # smoke trains the "full" row on 50 texts per class: labelled as the sample it is, not as full data
+    expected = {"sample of 300 texts (smoke)", "random 2/class", "distilled 2/class"}
+    assert set(trace_names(page, "fig-trec-accuracy-vs-epoch")) >= expected
 
 
 def test_table2_online_path_reads_hub_columns_from_a_local_mirror(capsys, tmp_path, hub_mirror):

@@ -65,6 +65,7 @@ class Comparison:
         for key, result in zip(("full", "random", "distilled"), self.results):
             out.append({
                 "set": key,
+                "label": result.label,
                 "samples": result.meta.get("samples"),
                 "test_mean": result.mean,
                 "test_std": result.std,
@@ -84,12 +85,14 @@ def distill_config(per_class: int, *, method: str | None, budget: Budget, device
 
 
 def train_full(dataset: TextDataset, vectors: WordVectors, *, budget: Budget = FULL_BUDGET, **common) -> EvalResult:
-    """Fresh models trained on all training texts (a class-balanced sample of them under ``smoke``)."""
+    """Fresh models trained on all training texts; under ``smoke`` a class-balanced sample of them,
+    labelled as the sample it is when it leaves texts out."""
     subset = full_data(dataset)
     if budget.max_train is not None:
         per_class = min(budget.max_train // dataset.num_classes, smallest_class(dataset))
         subset = random_subset(dataset, per_class, seed=0)
-    return evaluate(subset, dataset, vectors, epochs=budget.full_epochs, label="full data", **common)
+    label = "full data" if subset.num_samples == len(dataset.train) else f"sample of {subset.num_samples} texts (smoke)"
+    return evaluate(subset, dataset, vectors, epochs=budget.full_epochs, label=label, **common)
 
 
 def train_random(

@@ -21,7 +21,7 @@ from .experiment import (
 )
 from .io import atomic_write_bytes, atomic_write_json
 from .paper import (
-    ANALOGUES, BENCHMARKS, PAPER, PAPER_CLAIM, PAPER_NUMBERS_NOTE, PAPER_VECTORS, Benchmark, analogue_banner, benchmark,
+    ANALOGUES, BENCHMARKS, PAPER, PAPER_CLAIM, PAPER_VECTORS, Benchmark, analogue_banner, benchmark,
 )
 from .plots import Curve, accuracy_vs_epoch, accuracy_vs_size
 from .report import Section, Table, write_report
@@ -88,10 +88,6 @@ def table2_row(job: Job, comparison: Comparison, *, online: bool) -> dict:
     ds = comparison.dataset
     bench = job.benchmark
     samples = comparison.distilled_set.num_samples
-    paper_ratio = (
-        bench.paper_distilled / bench.paper_full
-        if bench and bench.paper_full and bench.paper_distilled is not None else None
-    )
     return {
         "dataset": ds.name,
         "benchmark": bench.title if bench else None,
@@ -109,8 +105,9 @@ def table2_row(job: Job, comparison: Comparison, *, online: bool) -> dict:
         "ratio": comparison.distilled.mean / comparison.full.mean if comparison.full.mean else None,
         "distill_seconds": comparison.distill_seconds,
         "paper_full": bench.paper_full if bench else None,
+        "paper_random": bench.paper_random if bench else None,
         "paper_distilled": bench.paper_distilled if bench else None,
-        "paper_ratio": paper_ratio,
+        "paper_ratio": bench.paper_ratio if bench else None,
         "paper_size": bench.distilled_size if bench else None,
     }
 
@@ -127,7 +124,7 @@ def _ratio(value: float | None) -> str:
 
 TABLE2_COLUMNS = (
     "dataset", "stands for", "classes", "train", "distilled (% of train)", "full", "random", "distilled",
-    "ratio", "paper: size", "paper: full", "paper: distilled", "paper: ratio",
+    "ratio", "paper: size", "paper: full", "paper: random", "paper: distilled", "paper: ratio",
 )
 
 
@@ -140,7 +137,7 @@ def table2_cells(row: dict) -> list[str]:
         _pct(row["full"], row["full_std"]), _pct(row["random"], row["random_std"]),
         _pct(row["distilled"], row["distilled_std"]), _ratio(row["ratio"]),
         "n/a" if row["paper_size"] is None else f"{row['paper_size']:,}",
-        _pct(row["paper_full"]), _pct(row["paper_distilled"]), _ratio(row["paper_ratio"]),
+        _pct(row["paper_full"]), _pct(row["paper_random"]), _pct(row["paper_distilled"]), _ratio(row["paper_ratio"]),
     ]
 
 
@@ -169,8 +166,6 @@ class ExperimentResult:
         if self.banner:
             lines += [f"> {self.banner}", ""]
         lines += [markdown_table(self.columns, self.cells), "", f"Paper's claim: {PAPER_CLAIM}."]
-        if any(r.get("paper_full") is None for r in self.rows if "paper_full" in r):
-            lines.append(PAPER_NUMBERS_NOTE)
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict:
@@ -278,7 +273,7 @@ def _figures(result: ExperimentResult) -> list[Section]:
         distilled, random, full = kinds["distilled"], kinds["random"], kinds["full"][0]
         sizes = [r.meta["per_class"] for r in distilled]
         fig = accuracy_vs_size(sizes, [r.mean for r in distilled], [r.std for r in distilled],
-                               references={"full data": full.mean}, random=(sizes, [r.mean for r in random]),
+                               references={full.label: full.mean}, random=(sizes, [r.mean for r in random]),
                                title=f"{name}: accuracy vs samples per class")
         sections.append(Section(f"{name}: accuracy vs size", fig))
     return sections
