@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
-from test_report import parse, plotlyjs_copies
-from test_reproduce import toy_files  # noqa: F401 - the made-up topics as CSV + GloVe text file
+from conftest import parse, plotlyjs_copies
 from textdistill_lab import cli
 from textdistill_lab.distill import DistillConfig
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import PageParser, parse, plotlyjs_copies, topic_texts, trace_names
 
-from test_report import PageParser, parse, plotlyjs_copies, trace_names
 from textdistill_lab import cli, reproduce
 from textdistill_lab.data.hub import HUB
 from textdistill_lab.data.registry import DATASETS
@@ -82,21 +80,6 @@ def test_plan_online_uses_the_paper_sizes_offline_the_given_size():
 
 
 # ---------------------------------------------------------------------------------------------- runs
-
-TOPIC_WORDS = {  # real English words, so GloVe covers them
-    0: "election minister war government treaty president parliament vote",
-    1: "football match goal season team coach league player",
-    2: "market stock profit bank shares trade company economy",
-    3: "software computer internet chip phone data science space",
-}
-FILLER_WORDS = "the a of and to in is was for on with by at from".split()
-
-
-def topic_texts(label: int, n: int, seed: int) -> list[str]:
-    rng = np.random.default_rng(seed)
-    words = TOPIC_WORDS[label].split()
-    return [" ".join(rng.permutation(list(rng.choice(words, 4)) + list(rng.choice(FILLER_WORDS, 6)))) for _ in range(n)]
-
 
 def write_split(path, columns: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,19 +156,6 @@ def test_offline_hub_names_fail_at_once_with_what_works_offline(capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "ag_news needs internet" in err and "trec" in err
-
-
-@pytest.fixture()
-def toy_files(tmp_path, monkeypatch):
-    """The made-up topics as a local CSV and a GloVe text file, so experiments run in seconds."""
-    monkeypatch.setenv("TEXTDISTILL_HOME", str(tmp_path / "cache"))  # the toy vectors' parse cache
-    rows = [(t, c) for c in range(3) for t in topic_texts(c, 40, seed=c)]
-    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "toy.csv", index=False)
-    words = sorted({w for t, _ in rows for w in t.split()})
-    rng = np.random.default_rng(0)
-    lines = [w + " " + " ".join(f"{x:.4f}" for x in rng.normal(size=8)) for w in words]
-    (tmp_path / "toy.txt").write_text("\n".join(lines) + "\n")
-    return f"csv:{tmp_path / 'toy.csv'}", str(tmp_path / "toy.txt")
 
 
 def test_sizes_experiment_gives_one_row_per_size(toy_files, tmp_path):
