@@ -20,6 +20,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 torch.set_num_threads(1)
 
+from textdistill_lab import cli  # noqa: E402
 from textdistill_lab.data import TextDataset, build_dataset  # noqa: E402
 from textdistill_lab.vectors import WordVectors  # noqa: E402
 
@@ -65,6 +66,7 @@ def toy_vectors() -> WordVectors:
 
 # ---------------------------------------------------------------------------------------------- runs from files
 
+
 TOPIC_WORDS = {  # real English words, so GloVe covers them
     0: "election minister war government treaty president parliament vote",
     1: "football match goal season team coach league player",
@@ -95,6 +97,7 @@ def toy_files(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------- HTML pages
+
 
 class PageParser(HTMLParser):
     """Collects what a reader of the page would see: tables, figure divs, scripts, headings."""
@@ -160,3 +163,33 @@ def trace_names(parser: PageParser, div_id: str) -> list[str]:
     """Names of the traces drawn into ``div_id`` (read from its newPlot call, JSON-decoded)."""
     script = next(s for s in parser.scripts if f'"{div_id}"' in s and "Plotly.newPlot" in s)
     return [json.loads(raw) for raw in re.findall(r'"name":("(?:[^"\\]|\\.)*")', script)]
+
+
+# ---------------------------------------------------------------------------------------------- the command line
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_error(err: str) -> None:
+    """Exactly one `error:` line and one `hint:` line, and no traceback."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err
+    assert lines[0].startswith("error: ") and lines[1].startswith("hint: ")
+    assert "Traceback" not in err
+
+
+@pytest.fixture()
+def run_dir(tmp_path, toy_files, capsys):
+    """A finished tiny `distill` run on the made-up topics (CSV + GloVe text file)."""
+    name, vectors = toy_files
+    out = tmp_path / "run"
+    code, stdout, _ = run_cli(capsys, "-q", "distill", name, "--vectors", vectors, "--per-class", "2",
+                              "--outer-steps", "2", "--steps", "2", "--validate-every", "2", "--validate-inits", "1",
+                              "--real-batch", "32", "--out", str(out))
+    assert code == 0, stdout
+    assert "distilled 6 samples (2/class, bptt)" in stdout
+    return out
