@@ -14,26 +14,11 @@ import pandas as pd
 import pytest
 import torch
 
-from test_report import parse, plotlyjs_copies
-from test_reproduce import toy_files  # noqa: F401 - the made-up topics as CSV + GloVe text file
+from conftest import assert_one_error, parse, plotlyjs_copies, run_cli
 from textdistill_lab import cli
 from textdistill_lab.distill import DistillConfig
 
 SUBCOMMANDS = ("datasets", "vectors", "distill", "evaluate", "baseline", "decode", "reproduce", "demo")
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_error(err: str) -> None:
-    """Exactly one `error:` line and one `hint:` line, and no traceback."""
-    lines = err.strip().splitlines()
-    assert len(lines) == 2, err
-    assert lines[0].startswith("error: ") and lines[1].startswith("hint: ")
-    assert "Traceback" not in err
 
 
 # ---------------------------------------------------------------------------------------------- help
@@ -247,19 +232,6 @@ def test_vectors_lists_the_named_vectors(capsys):
     assert code == 0
     rows = {row["name"]: row for row in json.loads(out)}
     assert rows["glove-6b-50d"]["dim"] == 50 and rows["glove-6b-50d"]["words"] == 400_000
-
-
-@pytest.fixture()
-def run_dir(tmp_path, toy_files, capsys):
-    """A finished tiny `distill` run on the made-up topics (CSV + GloVe text file)."""
-    name, vectors = toy_files
-    out = tmp_path / "run"
-    code, stdout, _ = run_cli(capsys, "-q", "distill", name, "--vectors", vectors, "--per-class", "2",
-                              "--outer-steps", "2", "--steps", "2", "--validate-every", "2", "--validate-inits", "1",
-                              "--real-batch", "32", "--out", str(out))
-    assert code == 0, stdout
-    assert "distilled 6 samples (2/class, bptt)" in stdout
-    return out
 
 
 def test_distill_writes_the_set_and_a_run_card(run_dir, toy_files):

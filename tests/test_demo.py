@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from test_report import parse, plotlyjs_copies, trace_names
+from conftest import parse, plotlyjs_copies, trace_names
 from textdistill_lab.demo import TABLE_COLUMNS, DemoConfig, run_demo
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from test_cli import assert_one_error, run_cli, run_dir  # noqa: F401 - a finished tiny distill run
-from test_reproduce import toy_files  # noqa: F401 - the made-up topics as CSV + GloVe text file
+from conftest import assert_one_error, run_cli
 from textdistill_lab.distilled_set import DistilledSet
 from textdistill_lab.outdir import LOCK, MARKER, OutputFolderError, check_folder, claim, folder_kind
 

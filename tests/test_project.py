@@ -8,7 +8,7 @@ import torch
 
 from textdistill_lab.decode import decode
 from textdistill_lab.distilled_set import DistilledSet
-from textdistill_lab.models import TextCNN
+from textdistill_lab.models import TextCNN, make_model
 from textdistill_lab.project import document_vectors, project, sample_real
 
 
@@ -90,3 +90,10 @@ def test_bad_arguments_name_the_fix(toy_dataset, toy_vectors):
         project(toy_dataset, toy_vectors, method="tsne")
     with pytest.raises(ValueError, match=r"subset indices must lie in \[0, "):
         project(toy_dataset, toy_vectors, subset=np.array([10_000]), method="pca")
+
+
+@pytest.mark.parametrize("arch, name", [("textcnn", "TextCNN"), ("meanpool-mlp", "MeanPoolMLP")])
+def test_map_names_the_model_whose_features_it_shows(toy_dataset, toy_vectors, arch, name):
+    model = make_model(arch, toy_vectors.dim, toy_dataset.num_classes)
+    result = project(toy_dataset, toy_vectors, model=model, max_real=30, method="pca", seed=0)
+    assert result.features == name

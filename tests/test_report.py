@@ -2,80 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
-from html.parser import HTMLParser
-
 import plotly.graph_objects as go
 import pytest
+from conftest import parse, plotlyjs_copies, trace_names
 
 from textdistill_lab.report import Section, Table, build_report, render_table, write_report
-
-
-class PageParser(HTMLParser):
-    """Collects what a reader of the page would see: tables, figure divs, scripts, headings."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self.figure_ids: list[str] = []
-        self.scripts: list[str] = []
-        self.headings: list[str] = []
-        self._cell: list[str] | None = None
-        self._in_script = False
-        self._in_heading = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-        elif tag == "div" and "plotly-graph-div" in (attrs.get("class") or ""):
-            self.figure_ids.append(attrs["id"])
-        elif tag == "script":
-            self._in_script = True
-            self.scripts.append("")
-        elif tag in ("h1", "h2"):
-            self._in_heading = True
-            self.headings.append("")
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append("".join(self._cell))
-            self._cell = None
-        elif tag == "script":
-            self._in_script = False
-        elif tag in ("h1", "h2"):
-            self._in_heading = False
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._in_script:
-            self.scripts[-1] += data
-        if self._in_heading:
-            self.headings[-1] += data
-
-
-def parse(page: str) -> PageParser:
-    parser = PageParser()
-    parser.feed(page)
-    parser.close()
-    return parser
-
-
-def plotlyjs_copies(parser: PageParser) -> int:
-    """How many scripts carry the plotly.js library itself (not a newPlot call)."""
-    return sum("Plotly" in s and len(s) > 1_000_000 for s in parser.scripts)
-
-
-def trace_names(parser: PageParser, div_id: str) -> list[str]:
-    """Names of the traces drawn into ``div_id`` (read from its newPlot call, JSON-decoded)."""
-    script = next(s for s in parser.scripts if f'"{div_id}"' in s and "Plotly.newPlot" in s)
-    return [json.loads(raw) for raw in re.findall(r'"name":("(?:[^"\\]|\\.)*")', script)]
 
 
 def figure(n: int) -> go.Figure:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import PageParser, parse, plotlyjs_copies, topic_texts, trace_names
 
-from test_report import PageParser, parse, plotlyjs_copies, trace_names
 from textdistill_lab import cli, reproduce
+from textdistill_lab.data.hub import HUB
 from textdistill_lab.data.registry import DATASETS
 from textdistill_lab.experiment import SMOKE_BUDGET
 from textdistill_lab.paper import ANALOGUES, BENCHMARKS, PAPER_VECTORS, analogue_banner, benchmark
@@ -26,6 +25,22 @@ def test_paper_sizes_are_a_tenth_of_a_percent_and_a_hundredth_for_amazon():
     }
     assert benchmark("ag_news").per_class == 30 and benchmark("amazon_polarity").per_class == 180
     assert benchmark("dbpedia_14").classes == 14
+
+
+def test_paper_table2_ratios_are_the_ones_its_text_states():
+    stated = {"dbpedia_14": 0.8178, "yahoo_answers_topics": 0.9835, "sogou_news": 0.9206, "ag_news": 0.9711,
+              "yelp_review_full": 0.9400, "yelp_polarity": 0.9425, "amazon_review_full": 0.8347,
+              "amazon_polarity": 0.9376}
+    assert {b.name: b.paper_ratio for b in BENCHMARKS} == pytest.approx(stated, abs=1.5e-4)  # the paper truncates
+    assert sum(b.paper_ratio for b in BENCHMARKS) / len(BENCHMARKS) == pytest.approx(0.9184, abs=2e-4)
+    assert all(b.paper_random < b.paper_distilled < b.paper_full for b in BENCHMARKS)
+
+
+def test_paper_table1_matches_the_hub_specs_but_for_the_swapped_amazon_sizes():
+    swapped = {"amazon_review_full": "amazon_polarity", "amazon_polarity": "amazon_review_full"}
+    for bench in BENCHMARKS:
+        spec = HUB[swapped.get(bench.name, bench.name)]
+        assert (bench.paper_train, bench.paper_test) == (spec.train_size, spec.test_size), bench.name
 
 
 def test_unknown_paper_numbers_show_as_na_never_as_numbers():
@@ -66,21 +81,6 @@ def test_plan_online_uses_the_paper_sizes_offline_the_given_size():
 
 # ---------------------------------------------------------------------------------------------- runs
 
-TOPIC_WORDS = {  # real English words, so GloVe covers them
-    0: "election minister war government treaty president parliament vote",
-    1: "football match goal season team coach league player",
-    2: "market stock profit bank shares trade company economy",
-    3: "software computer internet chip phone data science space",
-}
-FILLER_WORDS = "the a of and to in is was for on with by at from".split()
-
-
-def topic_texts(label: int, n: int, seed: int) -> list[str]:
-    rng = np.random.default_rng(seed)
-    words = TOPIC_WORDS[label].split()
-    return [" ".join(rng.permutation(list(rng.choice(words, 4)) + list(rng.choice(FILLER_WORDS, 6)))) for _ in range(n)]
-
-
 def write_split(path, columns: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(columns), path)
@@ -113,7 +113,7 @@ def test_table2_offline_smoke_through_the_cli(capsys, tmp_path):
     (row,) = saved["rows"]
     assert row["dataset"] == "trec" and row["benchmark"] == "AG News" and row["analogue"] is True
     assert row["distilled_samples"] == 6 * 2  # smoke: 2 per class
-    assert 0 < row["full"] <= 1 and 0 < row["distilled"] <= 1 and row["paper_full"] == 0.8819
+    assert 0 < row["full"] <= 1 and 0 < row["distilled"] <= 1 and row["paper_full"] == benchmark("ag_news").paper_full
     markdown = (tmp_path / "table2.md").read_text()
     assert markdown.count("| trec | AG News | 6 |") == 1
     assert "| 120 | 88.2 | 71.3 | 85.6 | 0.971 |" in markdown, "AG News's Table 2 row from the paper"
@@ -122,7 +122,9 @@ def test_table2_offline_smoke_through_the_cli(capsys, tmp_path):
     assert page.tables[0][0] == list(reproduce.TABLE2_COLUMNS)
     assert [r[0] for r in page.tables[0][1:]] == ["trec"]
     assert page.figure_ids == ["fig-trec-accuracy-vs-epoch"]
-    assert set(trace_names(page, "fig-trec-accuracy-vs-epoch")) >= {"full data", "random 2/class", "distilled 2/class"}
+    # smoke trains the "full" row on 50 texts per class: labelled as the sample it is, not as full data
+    expected = {"sample of 300 texts (smoke)", "random 2/class", "distilled 2/class"}
+    assert set(trace_names(page, "fig-trec-accuracy-vs-epoch")) >= expected
 
 
 def test_table2_online_path_reads_hub_columns_from_a_local_mirror(capsys, tmp_path, hub_mirror):
@@ -155,19 +157,6 @@ def test_offline_hub_names_fail_at_once_with_what_works_offline(capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "ag_news needs internet" in err and "trec" in err
-
-
-@pytest.fixture()
-def toy_files(tmp_path, monkeypatch):
-    """The made-up topics as a local CSV and a GloVe text file, so experiments run in seconds."""
-    monkeypatch.setenv("TEXTDISTILL_HOME", str(tmp_path / "cache"))  # the toy vectors' parse cache
-    rows = [(t, c) for c in range(3) for t in topic_texts(c, 40, seed=c)]
-    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "toy.csv", index=False)
-    words = sorted({w for t, _ in rows for w in t.split()})
-    rng = np.random.default_rng(0)
-    lines = [w + " " + " ".join(f"{x:.4f}" for x in rng.normal(size=8)) for w in words]
-    (tmp_path / "toy.txt").write_text("\n".join(lines) + "\n")
-    return f"csv:{tmp_path / 'toy.csv'}", str(tmp_path / "toy.txt")
 
 
 def test_sizes_experiment_gives_one_row_per_size(toy_files, tmp_path):

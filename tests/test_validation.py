@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_cli import assert_one_error, run_cli
+from conftest import assert_one_error, run_cli
 from textdistill_lab import (
     DistillConfig, DistilledSet, Distiller, decode, evaluate, load_dataset, random_subset,
 )

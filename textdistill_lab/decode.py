@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 
@@ -89,19 +88,6 @@ class Decoded:
         if self.labels is None:
             return ""
         return self.class_names[int(self.labels[sample])] if self.class_names else str(int(self.labels[sample]))
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy table: one row per (sample, position, rank)."""
-        s, p, r = np.indices(self.indices.shape).reshape(3, -1)
-        frame = pd.DataFrame({
-            "sample": s, "position": p, "rank": r,
-            "word": np.asarray(self.words, dtype=object)[self.indices.reshape(-1)],
-            "score": self.scores.reshape(-1), "cosine": self.cosine.reshape(-1),
-            "padding": self.padding[s, p], "weak": self.weak[s, p],
-        })
-        if self.labels is not None:
-            frame.insert(1, "label", [self.class_of(i) for i in s])
-        return frame
 
     def to_html(self, samples: Iterable[int] | None = None, *, skip_padding: bool = False) -> str:
         """Shaded tokens (darker = more similar), top-k on hover; weak words underlined, padding grey."""

@@ -77,6 +77,7 @@ class Comparison:
         results = {"reference": self.reference, "full": self.full, "random": self.random, "distilled": self.distilled}
         return [{
             "set": key,
+            "label": result.label,
             "samples": result.meta.get("samples"),
             "test_mean": result.mean,
             "test_std": result.std,
@@ -112,8 +113,11 @@ def distill_config(per_class: int, *, method: str | None, budget: Budget, device
 
 
 def train_full(dataset: TextDataset, vectors: WordVectors, *, budget: Budget = FULL_BUDGET, **common) -> EvalResult:
-    """Fresh models trained well on all training texts (a class-balanced sample of them under ``smoke``)."""
-    return train_full_model(_full_subset(dataset, budget), dataset, vectors, training=budget.full, **common)
+    """Fresh models trained well on all training texts; under ``smoke`` a class-balanced sample of them,
+    labelled as the sample it is."""
+    subset = _full_subset(dataset, budget)
+    label = "full data" if subset.num_samples == len(dataset.train) else f"sample of {subset.num_samples} texts (smoke)"
+    return train_full_model(subset, dataset, vectors, training=budget.full, label=label, **common)
 
 
 def train_reference(dataset: TextDataset, *, budget: Budget = FULL_BUDGET) -> EvalResult:

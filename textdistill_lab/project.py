@@ -132,7 +132,7 @@ def project(
     frame = pd.concat(tables, ignore_index=True)
     frame.insert(0, "x", xy[:, 0])
     frame.insert(1, "y", xy[:, 1])
-    return Projection(frame, method, "TextCNN" if model is not None else "mean word-vector")
+    return Projection(frame, method, type(model).__name__ if model is not None else "mean word-vector")
 
 
 def _real_table(part, rows: np.ndarray, class_names: list[str], kind: str) -> pd.DataFrame:

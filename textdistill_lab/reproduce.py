@@ -88,10 +88,6 @@ def table2_row(job: Job, comparison: Comparison, *, online: bool) -> dict:
     ds = comparison.dataset
     bench = job.benchmark
     samples = comparison.distilled_set.num_samples
-    paper_ratio = (
-        bench.paper_distilled / bench.paper_full
-        if bench and bench.paper_full and bench.paper_distilled is not None else None
-    )
     return {
         "dataset": ds.name,
         "benchmark": bench.title if bench else None,
@@ -114,7 +110,7 @@ def table2_row(job: Job, comparison: Comparison, *, online: bool) -> dict:
         "paper_full": bench.paper_full if bench else None,
         "paper_random": bench.paper_random if bench else None,
         "paper_distilled": bench.paper_distilled if bench else None,
-        "paper_ratio": paper_ratio,
+        "paper_ratio": bench.paper_ratio if bench else None,
         "paper_size": bench.distilled_size if bench else None,
     }
 
@@ -286,7 +282,7 @@ def _figures(result: ExperimentResult) -> list[Section]:
         distilled, random, full = kinds["distilled"], kinds["random"], kinds["full"][0]
         sizes = [r.meta["per_class"] for r in distilled]
         fig = accuracy_vs_size(sizes, [r.mean for r in distilled], [r.std for r in distilled],
-                               references={"full data": full.mean}, random=(sizes, [r.mean for r in random]),
+                               references={full.label: full.mean}, random=(sizes, [r.mean for r in random]),
                                title=f"{name}: accuracy vs samples per class")
         sections.append(Section(f"{name}: accuracy vs size", fig))
     return sections

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as st_load
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as st_save
 
 from ..io import atomic_write_bytes
@@ -93,10 +92,11 @@ def load_checkpoint(folder: str | Path, device: torch.device) -> tuple[TrainStat
     path = Path(folder) / CHECKPOINT_FILE
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}; start without resume, or pass the folder of an earlier run")
-    blob = path.read_bytes()
     try:
-        tensors = st_load(blob)
-        meta = json.loads(_metadata(blob)["state"])
+        with safe_open(path, framework="pt") as handle:
+            meta = json.loads((handle.metadata() or {})["state"])
+            # cloned: tensors read from a memory map must not pin the file the next save replaces
+            tensors = {key: handle.get_tensor(key).clone() for key in handle.keys()}  # noqa: SIM118 - not a dict
     except (SafetensorError, KeyError, json.JSONDecodeError, ValueError) as err:
         raise CheckpointError(f"{path} is damaged ({err}); delete it to start over") from err
     if meta.get("version") != CHECKPOINT_VERSION:
@@ -123,9 +123,3 @@ def load_checkpoint(folder: str | Path, device: torch.device) -> tuple[TrainStat
     )
     return state, meta["identity"]
 
-
-def _metadata(blob: bytes) -> dict[str, str]:
-    """The string metadata of a safetensors blob (its JSON header's ``__metadata__``)."""
-    header_len = int.from_bytes(blob[:8], "little")
-    header = json.loads(blob[8 : 8 + header_len])
-    return header.get("__metadata__") or {}

@@ -111,9 +111,6 @@ class SyntheticSet:
     def snapshot(self) -> dict[str, torch.Tensor]:
         return {name: t.detach().clone() for name, t in self.named_tensors().items()}
 
-    def is_finite(self) -> bool:
-        return all(bool(torch.isfinite(t).all()) for t in self.named_tensors().values() if t.is_floating_point())
-
     def to_distilled_set(
         self, class_names: list[str], *, steps: int, replays: int, with_lrs: bool = True, **card
     ) -> DistilledSet:

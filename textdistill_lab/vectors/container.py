@@ -74,17 +74,6 @@ class WordVectors:
         coverage = len(found) / max(1, len(vocab) - 2)
         return out, coverage
 
-    def restrict(self, words: Sequence[str]) -> WordVectors:
-        """Only the given words that have vectors (in that order), as an in-memory ``WordVectors``.
-
-        Keeps the checksum: the rows are the same vectors, just fewer of them.
-        """
-        rows = self.rows_of(words)
-        keep = np.flatnonzero(rows >= 0)
-        order = np.argsort(rows[keep])
-        matrix = np.empty((len(keep), self.dim), dtype=np.float32)
-        matrix[order] = self.matrix[rows[keep][order]]
-        return WordVectors(self.name, [words[i] for i in keep], matrix, self.checksum)
 
 
 def vectors_coverage(dataset: TextDataset, vectors: WordVectors) -> dict:
