@@ -6,7 +6,8 @@ import plotly.graph_objects as go
 import pytest
 from conftest import parse, plotlyjs_copies, trace_names
 
-from textdistill_lab.report import Section, Table, build_report, render_table, write_report
+from textdistill_lab.report import Section, build_report, write_report
+from textdistill_lab.table import Table
 
 
 def figure(n: int) -> go.Figure:
@@ -35,7 +36,7 @@ def test_report_embeds_plotlyjs_once_and_every_figure(tmp_path):
 
 
 def test_table_cells_and_titles_are_escaped():
-    html = render_table(Table(["<b>x</b>"], [["a & b"], ["<script>alert(1)</script>"]]))
+    html = Table(["<b>x</b>"], [["a & b"], ["<script>alert(1)</script>"]]).to_html()
     page = parse(html)
     assert page.tables == [[["<b>x</b>"], ["a & b"], ["<script>alert(1)</script>"]]]
     assert "<script>" not in html
@@ -44,7 +45,7 @@ def test_table_cells_and_titles_are_escaped():
 
 
 def test_numbers_are_right_aligned_words_are_not():
-    html = render_table(Table(["set", "acc"], [["full data", "82.3 ± 0.5%"], ["n/a", "3,925"], ["12 (0.31%)", "0.52"]]))
+    html = Table(["set", "acc"], [["full data", "82.3 ± 0.5%"], ["n/a", "3,925"], ["12 (0.31%)", "0.52"]]).to_html()
     assert html.count('<td class="num">') == 4
     assert "<td>full data</td>" in html and "<td>n/a</td>" in html
 

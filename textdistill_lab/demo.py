@@ -25,7 +25,8 @@ from .experiment import FULL_BUDGET, SMOKE_BUDGET, Budget, Comparison, compare_s
 from .io import atomic_write_json
 from .plots import Curve, accuracy_vs_epoch
 from .project import Projection, project
-from .report import Section, Table, write_report
+from .report import Section, write_report
+from .table import Table
 from .validators import check_int
 from .vectors import WordVectors, load_vectors
 
@@ -87,12 +88,7 @@ class DemoResult:
 
     def format_table(self) -> str:
         """The summary as a fixed-width text table for the terminal."""
-        rows = [list(TABLE_COLUMNS), *self.table()]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
-        lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-                 for row in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return Table(TABLE_COLUMNS, self.table()).to_text(rule=True)
 
     def format_words(self) -> str:
         """Per class, the words its distilled samples decode to most often."""

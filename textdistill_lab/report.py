@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from ._version import __version__
 from .io import atomic_write_bytes
+from .table import Table
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -36,14 +37,6 @@ footer { margin-top: 3rem; color: #59636e; font-size: .8rem; }
 
 
 @dataclass(frozen=True)
-class Table:
-    """A table shown as HTML: ``rows`` are sequences of cells (already formatted as text)."""
-
-    columns: Sequence[str]
-    rows: Sequence[Sequence[object]]
-
-
-@dataclass(frozen=True)
 class Section:
     """One heading with its content: a :class:`Table`, a plotly figure, or trusted HTML.
 
@@ -54,22 +47,6 @@ class Section:
     title: str
     content: Table | go.Figure | str
     note: str = ""
-
-
-_NUMBER = re.compile(r"^[-+]?[\d.,]+(\s*±\s*[\d.,]+)?\s*%?(\s*\(.*\))?$")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    kind = ' class="num"' if _NUMBER.match(text) else ""  # numbers line up on the right
-    return f"<td{kind}>{html.escape(text)}</td>"
-
-
-def render_table(table: Table) -> str:
-    """The table as escaped HTML (``class="summary"``); numeric cells are right-aligned."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in table.rows)
-    return f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _figure_html(fig: go.Figure, div_id: str) -> str:
@@ -92,7 +69,7 @@ def build_report(title: str, sections: Sequence[Section], *, subtitle: str = "",
     for section in sections:
         slug = _slug(section.title, taken)
         if isinstance(section.content, Table):
-            body = render_table(section.content)
+            body = section.content.to_html()
         elif isinstance(section.content, go.Figure):
             body = _figure_html(section.content, f"fig-{slug}")
         elif isinstance(section.content, str):

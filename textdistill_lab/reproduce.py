@@ -24,7 +24,8 @@ from .paper import (
     ANALOGUES, BENCHMARKS, PAPER, PAPER_CLAIM, PAPER_VECTORS, Benchmark, analogue_banner, benchmark,
 )
 from .plots import Curve, accuracy_vs_epoch, accuracy_vs_size
-from .report import Section, Table, write_report
+from .report import Section, write_report
+from .table import Table
 from .vectors import WordVectors, load_vectors
 
 
@@ -144,13 +145,6 @@ def table2_cells(row: dict) -> list[str]:
     ]
 
 
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub-flavoured markdown table."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 @dataclass
 class ExperimentResult:
     """What an experiment produced: the table (paper beside ours), raw rows, and per-dataset results."""
@@ -168,7 +162,7 @@ class ExperimentResult:
         lines = [f"**{self.experiment}** ({'online benchmarks' if self.online else 'offline analogues'}) — {PAPER}", ""]
         if self.banner:
             lines += [f"> {self.banner}", ""]
-        lines += [markdown_table(self.columns, self.cells), "", f"Paper's claim: {PAPER_CLAIM}."]
+        lines += [Table(self.columns, self.cells).to_markdown(), "", f"Paper's claim: {PAPER_CLAIM}."]
         trained = [f"{r['dataset']}: " + "; ".join(f"{k} {v}" for k, v in r["trained_by"].items())
                    for r in self.rows if "trained_by" in r]
         if trained:

@@ -89,15 +89,11 @@ def cmd_vectors(args: argparse.Namespace) -> None:
     print("also: any GloVe .txt/.txt.gz/.zip file by path or URL (zip members as PATH#MEMBER), and random:DIM")
 
 
-def _print_table(rows: Sequence[dict]) -> None:
-    """A plain fixed-width table of dict rows on stdout."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    for row in [columns, *cells]:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+def _print_table(records: Sequence[dict]) -> None:
+    from ..table import Table
+
+    if records:
+        print(Table.from_records(records).to_text())
 
 
 def cmd_distill(args: argparse.Namespace) -> None:
@@ -370,7 +366,7 @@ def cmd_decode(args: argparse.Namespace) -> None:
 
 def _frame_table(frame):
     """A pandas DataFrame as a report Table."""
-    from ..report import Table
+    from ..table import Table
 
     return Table(list(frame.columns), frame.astype(str).values.tolist())
 
