@@ -163,6 +163,28 @@ px.histogram(pd.concat(frames), x="best cosine", color="texts", barmode="overlay
              title="Best cosine similarity of each non-padding position").update_layout(width=750, height=420).show()
 
 # %% [markdown]
+# ## What survives decoding?
+#
+# Reading a distilled sample as its nearest words is only honest if the words still teach what the
+# matrix teaches. `decode_fidelity` replaces every row by its nearest word's vector (padding and weak
+# rows become padding), trains fresh networks on these **decoded texts** with the same evaluator and
+# seeds as the distilled set, and reports `decoded / distilled`: near 1, the words carry the lesson;
+# far below 1, the matrices teach through directions no word has. The decoded texts are real text,
+# so a TF-IDF + logistic-regression model is trained on them too, and its largest weights show what a
+# bag-of-words model learns from them.
+
+# %%
+from textdistill_lab import decode_fidelity
+
+SEEDS = [0] if SMOKE else [0, 1, 2]
+fidelity = {init: decode_fidelity(s, dataset, vectors, seeds=SEEDS, device=DEVICE) for init, s in sets.items()}
+pd.DataFrame({f"distilled from {init}": dict(f.rows()) for init, f in fidelity.items()})
+
+# %%
+pd.DataFrame({f"from {init}": {name: " ".join(words) for name, words in f.bow_words.items()}
+              for init, f in fidelity.items()})
+
+# %% [markdown]
 # ## Exercises
 #
 # Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says

@@ -19,6 +19,7 @@ _EXPORTS = {
                  "Distiller", "DivergenceError"),
     ".distilled_set": ("DistilledSet", "DistilledSetError"),
     ".evaluate": ("EvalResult", "FingerprintError", "compare", "evaluate", "step_order_effect"),
+    ".fidelity": ("DecodeFidelity", "decode_fidelity"),
     ".full_training": ("FullTraining", "train_full_model"),
     ".models": ("MeanPoolMLP", "TextCNN", "make_model"),
     ".plots": ("accuracy_vs_epoch", "accuracy_vs_size", "map_figure"),
