@@ -131,10 +131,10 @@ def run_demo(
     decoded = decode(comparison.distilled_set, vectors, k=5, vocabulary=dataset.vocab)
     words = compare_classes(decoded, dataset, top=8)
     lap("decode")
-    replayed = comparison.distilled.meta.get("mode") == "replay"  # decoded texts are trained the same way
+    mode = comparison.distilled.meta["mode"]  # the decoded texts are trained as the distilled set was
     fidelity = decode_fidelity(comparison.distilled_set, dataset, vectors, distilled_result=comparison.distilled,
-                               seeds=comparison.distilled.seeds, mode=comparison.distilled.meta.get("mode"),
-                               epochs=None if replayed else config.budget.subset_epochs, device=config.device)
+                               seeds=comparison.distilled.seeds, mode=mode,
+                               epochs=None if mode == "replay" else config.budget.subset_epochs, device=config.device)
     lap("decode fidelity")
     say = (lambda message: tqdm.write(message, file=sys.stderr)) if progress else log.info  # umap compiles ~10 s
     projection = project(dataset, vectors, distilled=comparison.distilled_set, decoded=decoded,

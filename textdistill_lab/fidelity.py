@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from .data import PAD_ID, TextDataset
 from .decode import Decoded, decode
 from .distilled_set import DistilledSet
-from .evaluate import EvalResult, evaluate
+from .evaluate import EvalResult, evaluate, resolve_mode
 from .vectors import WordVectors
 
 Document = list[str]  # one text as its tokens
@@ -55,7 +55,7 @@ def decoded_set(distilled: DistilledSet, decoded: Decoded, vectors: WordVectors,
     return DistilledSet(
         data=decoded_matrices(decoded, vectors, weak_as_padding=weak_as_padding),
         labels=distilled.labels.clone(), lrs=distilled.lrs.clone(), class_names=list(distilled.class_names),
-        steps=distilled.steps, epochs=distilled.epochs, method=f"{distilled.method} decoded", dataset=distilled.dataset,
+        steps=distilled.steps, replays=distilled.replays, method=f"{distilled.method} decoded", dataset=distilled.dataset,
         dataset_fingerprint=distilled.dataset_fingerprint, vectors=distilled.vectors,
         vectors_checksum=distilled.vectors_checksum, config=dict(distilled.config),
     )
@@ -179,7 +179,7 @@ def decode_fidelity(
     distilled_result: EvalResult | None = None,
     seeds: Sequence[int] = (0, 1, 2),
     arch: str = "textcnn",
-    mode: str | None = None,
+    mode: str = "auto",
     epochs: int | None = None,
     weak_as_padding: bool = True,
     device: str = "auto",
@@ -187,8 +187,9 @@ def decode_fidelity(
     """Train fresh models on ``distilled`` and on its decoded texts with one evaluator; compare.
 
     ``decoded`` defaults to nearest words in ``dataset.vocab`` (pass your own to reuse a decode, it
-    must cover the dataset's words). ``mode`` defaults to ``replay`` for sets with learned rates and
-    ``standard`` otherwise; the decoded set keeps the rates, so both are trained alike.
+    must cover the dataset's words). ``mode`` (``auto`` by default: see
+    :func:`~textdistill_lab.evaluate.resolve_mode`) is resolved on the distilled set; the decoded set
+    keeps the rates, so both are trained alike.
     ``distilled_result`` reuses an evaluation of ``distilled`` made with the same settings.
     """
     decoded = decoded if decoded is not None else decode(distilled, vectors, k=1, vocabulary=dataset.vocab)
@@ -199,7 +200,7 @@ def decode_fidelity(
     if not any(documents):
         raise ValueError("every decoded text is empty (all rows padding or weak); pass weak_as_padding=False "
                          "to keep weak words")
-    mode = mode or ("replay" if len(distilled.lrs) else "standard")
+    mode = resolve_mode(distilled, mode)
     common = dict(arch=arch, seeds=list(seeds), mode=mode, epochs=epochs, device=device)
     if distilled_result is None:
         distilled_result = evaluate(distilled, dataset, vectors, label="distilled", **common)
