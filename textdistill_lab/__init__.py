@@ -22,7 +22,7 @@ _EXPORTS = {
     ".fidelity": ("DecodeFidelity", "decode_fidelity"),
     ".full_training": ("FullTraining", "train_full_model"),
     ".models": ("MeanPoolMLP", "TextCNN", "make_model"),
-    ".plots": ("accuracy_vs_epoch", "accuracy_vs_size", "map_figure"),
+    ".plots": ("accuracy_vs_epoch", "accuracy_vs_size", "map_figure", "readability_tradeoff"),
     ".project": ("Projection", "project"),
     ".reference": ("tfidf_reference",),
     ".scoring": ("score_best_mode", "score_random_subsets"),

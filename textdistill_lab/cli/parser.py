@@ -121,7 +121,7 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         if isinstance(field.default, bool):
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
-            kwargs["type"] = float if field.name == "max_memory_gb" else type(field.default)
+            kwargs["type"] = float if field.default is None else type(field.default)  # None: an optional float
             if field.metadata["choices"]:
                 kwargs["choices"] = field.metadata["choices"]
             elif field.name == "max_memory_gb":
