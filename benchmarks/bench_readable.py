@@ -36,7 +36,7 @@ from textdistill_lab.data import DataError, NeedsInternetError, load_dataset
 from textdistill_lab.distill import DistillConfig, Distiller
 from textdistill_lab.evaluate import evaluate
 from textdistill_lab.fidelity import decode_fidelity, fit_tfidf, split_documents, tfidf_test_accuracy
-from textdistill_lab.vectors_sources import load_vectors
+from textdistill_lab.vectors import load_vectors
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_distill import BUDGETS  # noqa: E402 - the per-dataset outer steps and max_len

@@ -342,7 +342,7 @@ def test_decode_shades_words_on_request_and_can_skip_fidelity(run_dir, capsys):
     assert "\033[97;48;5;" in stdout and "brighter blue = closer" in stdout
     assert "decode fidelity" not in stdout
     code, _, err = run_cli(capsys, "decode", str(run_dir), "--show", "0")
-    assert code == 2 and "--show must be at least 1" in err
+    assert code == 2 and "--show must be from 1 to 1,000" in err
 
 
 def test_baseline_selects_saves_and_evaluates(tmp_path, toy_files, capsys):

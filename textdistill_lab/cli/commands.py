@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import PROG, UsageError
 from .flags import option_flag
 from .run_card import DATA_OPTIONS
+from .terminal import escape_controls, print_shaded
 
 RUN_CARD = "run.json"
 SUBSET_FILE = "subset.json"
@@ -358,7 +359,7 @@ def cmd_decode(args: argparse.Namespace) -> None:
     decoded = decode(distilled, vectors, k=args.top_k, metric=args.metric, vocabulary=vocabulary)
     shown = _samples_per_class(decoded, args.show)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    print(decoded.to_ansi(shown, color=color))
+    print_shaded(decoded.to_ansi(shown, color=color, escape=escape_controls))
     if color:
         print("(background: brighter blue = closer to the word; ? = weak match; · = padding)")
     fidelity = None

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..data import PAD_ID, UNK_ID, TextDataset
+from ..data import PAD_ID, TextDataset
 from ..distilled_set import DistilledSet
 from ..vectors import WordVectors
 from .config import DistillConfig
