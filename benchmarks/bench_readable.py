@@ -75,7 +75,8 @@ def random_point(dataset, vectors, per_class: int, seeds: tuple[int, ...]) -> di
             "meanpool_mlp_std": mlp.std, "tfidf": tfidf_test_accuracy(tfidf, dataset)}
 
 
-def run_dataset(name: str, args: argparse.Namespace, *, curve: bool) -> dict:
+def run_dataset(name: str, args: argparse.Namespace, *, curve: bool, save) -> dict:
+    """One dataset's runs; ``save(entry)`` after each, so an interrupted benchmark keeps what it measured."""
     start = time.perf_counter()
     budget = BUDGETS[name]
     dataset = load_dataset(name, max_len=budget.max_len)
@@ -88,13 +89,16 @@ def run_dataset(name: str, args: argparse.Namespace, *, curve: bool) -> dict:
     for weight in penalties:
         config = DistillConfig(**base, word_penalty=weight or None)  # 0: plain bptt
         entry["points"].append(distilled_point(config, dataset, vectors, seeds, args.progress, transfer=curve and weight == 0))
+        save(entry)
         print(f"[{name} penalty {weight}: {time.perf_counter() - start:.0f} s]", file=sys.stderr)
     if curve:
         for kind in args.word_sets:
             config = DistillConfig(**base, words=kind, word_candidates=args.word_candidates)
             entry["points"].append(distilled_point(config, dataset, vectors, seeds, args.progress, transfer=True))
+            save(entry)
             print(f"[{name} words={kind}: {time.perf_counter() - start:.0f} s]", file=sys.stderr)
         entry["random"] = random_point(dataset, vectors, args.per_class, seeds)
+        save(entry)
     entry["seconds"] = time.perf_counter() - start
     return entry
 
@@ -172,21 +176,27 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    datasets = {}
+    out = args.out or RESULTS / ("readable-quick.json" if args.quick else "readable.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    datasets: dict = {}
+
+    def write(complete: bool) -> dict:
+        meta = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "vectors": VECTORS, "complete": complete,
+                "torch": torch.__version__, "threads": torch.get_num_threads(),
+                "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+                "load_average_end": os.getloadavg(), "total_s": time.perf_counter() - start}
+        out.write_text(json.dumps({"meta": meta, "targets": targets(datasets), "datasets": datasets}, indent=2))
+        return meta
+
     for name, curve in [*((n, True) for n in args.datasets), *((n, False) for n in args.fidelity_datasets)]:
         try:
-            datasets[name] = run_dataset(name, args, curve=curve)
+            datasets[name] = run_dataset(name, args, curve=curve,
+                                         save=lambda entry, name=name: (datasets.__setitem__(name, entry), write(False)))
         except (DataError, NeedsInternetError) as err:  # a dataset that cannot be loaded offline is reported
             datasets[name] = {"error": str(err)}
     print_table(datasets)
-    summary = targets(datasets)
-    print(json.dumps(summary, indent=2))
-    meta = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "vectors": VECTORS, "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-            "load_average_end": os.getloadavg(), "total_s": time.perf_counter() - start}
-    out = args.out or RESULTS / ("readable-quick.json" if args.quick else "readable.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "targets": summary, "datasets": datasets}, indent=2))
+    print(json.dumps(targets(datasets), indent=2))
+    meta = write(True)
     print(f"wrote {out} in {meta['total_s']:.0f} s")
 
 
