@@ -177,3 +177,6 @@ def test_terminal_text_shades_words_by_closeness(toy_vectors):
     assert line.startswith("[b] \033[97;48;5;21matom\033[0m ") and line.endswith(" ·")
     assert line.count("\033[0m") == 2
     assert decoded.to_ansi(color=False) == "[b] atom " + decoded.tokens(0)[1] + " ·"
+    # words and class names come from files: `escape` cleans them, the shading is added after
+    shouted = decoded.to_ansi(escape=str.upper)
+    assert shouted.startswith("[B] \033[97;48;5;21mATOM\033[0m ")
