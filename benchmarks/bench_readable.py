@@ -155,6 +155,17 @@ def print_table(datasets: dict) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def merge(files: list[Path], out: Path) -> None:
+    """One results file from several (e.g. one process per dataset); each run's meta is kept."""
+    runs = [json.loads(f.read_text()) for f in files]
+    datasets = {name: entry for run in runs for name, entry in run["datasets"].items()}
+    meta = {"merged_from": {str(f): run["meta"] for f, run in zip(files, runs)}}
+    out.write_text(json.dumps({"meta": meta, "targets": targets(datasets), "datasets": datasets}, indent=2))
+    print_table(datasets)
+    print(json.dumps(targets(datasets), indent=2))
+    print(f"wrote {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS), help="datasets with the whole curve")
@@ -170,7 +181,12 @@ def main() -> None:
     parser.add_argument("--progress", action="store_true", help="show tqdm bars")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads; 1 on a shared machine")
     parser.add_argument("--out", type=Path, default=None, help="results file (default: results/readable.json)")
+    parser.add_argument("--merge", nargs="+", type=Path, default=None, metavar="JSON",
+                        help="run nothing: merge the datasets of these results files (runs made in parallel) into --out")
     args = parser.parse_args()
+    if args.merge:
+        merge(args.merge, args.out or RESULTS / "readable.json")
+        return
     if args.quick:
         args.outer_steps, args.seeds, args.datasets, args.fidelity_datasets = 10, 1, ["trec"], []
     if args.threads is not None:
