@@ -176,7 +176,7 @@ px.histogram(pd.concat(frames), x="best cosine", color="texts", barmode="overlay
 # %%
 from textdistill_lab import decode_fidelity
 
-SEEDS = [0] if SMOKE else [0, 1, 2]
+SEEDS = [0] if SIZES.smoke else [0, 1, 2]
 fidelity = {init: decode_fidelity(s, dataset, vectors, seeds=SEEDS, device=DEVICE) for init, s in sets.items()}
 pd.DataFrame({f"distilled from {init}": dict(f.rows()) for init, f in fidelity.items()})
 
