@@ -138,8 +138,6 @@ def table_rows(datasets: dict) -> list[list[str]]:
             r = entry["random"]
             rows.append([name, "random real subset", f"{100 * r['textcnn_mean']:.1f} ± {100 * r['textcnn_std']:.1f}",
                          "", "", "", f"{100 * r['tfidf']:.1f}", f"{100 * r['meanpool_mlp_mean']:.1f}", ""])
-        if "error" in entry:
-            rows.append([name, f"skipped: {entry['error']}", *[""] * 7])
     return rows
 
 
@@ -153,6 +151,9 @@ def print_table(datasets: dict) -> None:
         print("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
         if k == 0:
             print("  ".join("-" * w for w in widths))
+    for name, entry in datasets.items():
+        if "error" in entry:
+            print(f"{name}: skipped: {entry['error']}")
 
 
 def merge(files: list[Path], out: Path) -> None:
