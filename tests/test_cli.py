@@ -309,13 +309,29 @@ def test_evaluate_refuses_another_split(run_dir, capsys):
 
 def test_decode_prints_words_and_writes_a_shaded_page(run_dir, capsys):
     page_path = run_dir / "decoded.html"
-    code, stdout, err = run_cli(capsys, "decode", str(run_dir), "--top-k", "3", "--html", str(page_path))
+    code, stdout, err = run_cli(capsys, "decode", str(run_dir), "--top-k", "3", "--show", "1", "--fidelity-seeds", "1",
+                                "--device", "cpu", "--html", str(page_path))
     assert code == 0, err
     assert stdout.startswith("[0] ") and "distinctive" in stdout
+    assert [line[:4] for line in stdout.splitlines()[:3]] == ["[0] ", "[1] ", "[2] "]  # one sample per class
+    assert "\033[" not in stdout  # not a terminal: no colour codes
+    assert "decode fidelity: distilled " in stdout and "decoded/distilled" in stdout
     page = parse(page_path.read_text(encoding="utf-8"))
-    assert page.headings[1:] == ["Decoded samples", "Per class: decoded vs distinctive real words"]
-    assert page_path.read_text(encoding="utf-8").count('class="td-sample"') == 6
-    assert [row[0] for row in page.tables[0][1:]] == ["0", "1", "2"]
+    assert page.headings[1:] == ["Decoded samples", "What survives decoding",
+                                 "What a bag-of-words model learns from the decoded texts",
+                                 "Per class: decoded vs distinctive real words"]
+    assert page_path.read_text(encoding="utf-8").count('class="td-sample"') == 3
+    assert page.tables[0][3][0] == "decoded / distilled"
+    assert [row[0] for row in page.tables[-1][1:]] == ["0", "1", "2"]
+
+
+def test_decode_shades_words_on_request_and_can_skip_fidelity(run_dir, capsys):
+    code, stdout, err = run_cli(capsys, "decode", str(run_dir), "--color", "always", "--fidelity-seeds", "0")
+    assert code == 0, err
+    assert "\033[97;48;5;" in stdout and "brighter blue = closer" in stdout
+    assert "decode fidelity" not in stdout
+    code, _, err = run_cli(capsys, "decode", str(run_dir), "--show", "0")
+    assert code == 2 and "--show must be from 1 to 1,000" in err
 
 
 def test_baseline_selects_saves_and_evaluates(tmp_path, toy_files, capsys):

@@ -166,3 +166,17 @@ def test_class_words_can_drop_punctuation(toy_dataset, toy_vectors):
     assert "?" in set(class_words(decoded, top=3)["word"])
     kept = class_words(decoded, top=3, exclude_stop_words=True)
     assert "?" not in set(kept["word"]) and (kept.groupby("class").size() == 3).all()
+
+
+def test_terminal_text_shades_words_by_closeness(toy_vectors):
+    data = np.zeros((1, 3, toy_vectors.dim), dtype=np.float32)
+    data[0, 0] = toy_vectors.matrix[toy_vectors.index_of("atom")]  # exact: brightest shade
+    data[0, 1] = toy_vectors.matrix[toy_vectors.index_of("gene")] + 0.8 * toy_vectors.matrix[toy_vectors.index_of("bank")]
+    decoded = decode(data, toy_vectors, k=1, labels=np.array([1]), class_names=["a", "b"])
+    line = decoded.to_ansi()
+    assert line.startswith("[b] \033[97;48;5;21matom\033[0m ") and line.endswith(" ·")
+    assert line.count("\033[0m") == 2
+    assert decoded.to_ansi(color=False) == "[b] atom " + decoded.tokens(0)[1] + " ·"
+    # words and class names come from files: `escape` cleans them, the shading is added after
+    shouted = decoded.to_ansi(escape=str.upper)
+    assert shouted.startswith("[B] \033[97;48;5;21mATOM\033[0m ")

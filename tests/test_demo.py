@@ -52,8 +52,10 @@ def test_demo_writes_results_and_distilled_set(demo):
     saved = json.loads((out / "results.json").read_text())
     assert [r["set"] for r in saved["rows"]] == ["reference", "full", "random", "distilled"]
     assert len(saved["curves"]) == 3
+    assert saved["decode_fidelity"]["decoded_over_distilled"] == pytest.approx(demo.fidelity.ratio)
     assert (out / "distilled" / "card.json").exists() and (out / "distilled" / "distilled.safetensors").exists()
-    assert set(demo.stage_seconds) == {"load", "train, distill and evaluate", "decode", "map", "report"}
+    assert set(demo.stage_seconds) == {"load", "train, distill and evaluate", "decode", "decode fidelity", "map",
+                                       "report"}
 
 
 def test_demo_report_has_the_table_the_curves_the_decoded_samples_and_the_map(demo):
@@ -66,6 +68,9 @@ def test_demo_report_has_the_table_the_curves_the_decoded_samples_and_the_map(de
     assert all("±" in row[2] for row in summary[1:])
     words = page.tables[1]
     assert [row[0] for row in words[1:]] == ["sports", "science", "money"]
+    survives = dict(page.tables[2][1:])
+    assert survives["decoded / distilled"] == f"{demo.fidelity.ratio:.2f}"
+    assert demo.fidelity.distilled is demo.comparison.distilled  # the demo's own evaluation, not a second one
     html = demo.report.read_text(encoding="utf-8")
     assert html.count('class="td-sample"') == 6  # every distilled sample decoded, with shading
     assert "rgba(31,119,180," in html

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from textdistill_lab.plots import Curve, accuracy_vs_epoch, accuracy_vs_size, map_figure
+from textdistill_lab.plots import Curve, accuracy_vs_epoch, accuracy_vs_size, map_figure, readability_tradeoff
 
 
 def test_curve_from_runs_averages_the_seeds_that_reached_each_epoch():
@@ -59,3 +59,27 @@ def test_map_colours_by_class_and_marks_by_kind():
     assert by_name["a (distilled)"].marker.symbol == "star" and by_name["b (random)"].marker.symbol == "diamond"
     assert by_name["a (real)"].marker.color == by_name["a (distilled)"].marker.color
     assert list(by_name["b (real)"].text) == ["two"]
+
+
+def _run(words: str, penalty: float, accuracy: float, ratio: float) -> dict:
+    return {"words": words, "word_penalty": penalty, "distilled_mean": accuracy, "decoded_over_distilled": ratio,
+            "mean_cosine": ratio, "examples": ["what is it"]}
+
+
+def test_readability_tradeoff_has_a_curve_per_dataset_and_a_slider_over_the_saved_runs():
+    saved = {
+        "trec": {"points": [_run("free", 0.0, 0.6, 0.8), _run("free", 10.0, 0.55, 0.9), _run("frequent", 0.0, 0.5, 1.0)],
+                 "random": {"textcnn_mean": 0.4}},
+        "mr": {"points": [_run("free", 0.0, 0.7, 0.9), _run("frequent", 0.0, 0.68, 1.0)]},
+        "bbc-news": {"error": "needs internet"},
+    }
+    fig = readability_tradeoff(saved)
+    names = [t.name for t in fig.data]
+    assert names[:3] == ["trec", "trec: random real subset", "mr"]
+    assert list(fig.data[0].y) == [0.6, 0.55, 0.5] and list(fig.data[0].x) == [0.8, 0.9, 1.0]
+    steps = fig.layout.sliders[0].steps
+    assert [s.label for s in steps] == ["penalty 0", "penalty 10", "words: frequent"]
+    rings = steps[2].args[2]
+    assert steps[2].args[0]["y"] == [[0.5], [0.68]] and len(rings) == 2
+    assert steps[1].args[0]["y"] == [[0.55], [None]]  # mr has no run at that setting
+    assert list(fig.data[rings[0]].y) == [0.6]  # the first setting starts ringed

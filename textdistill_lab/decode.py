@@ -17,7 +17,7 @@ import functools
 import html
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +114,28 @@ class Decoded:
         return (f'<span class="{kind}" style="background:rgba(31,119,180,{alpha:.2f});padding:0 2px;'
                 f'border-radius:3px{weak}" title="{html.escape(hover)}">{html.escape(self.word(i, pos))}</span>')
 
+    def to_ansi(self, samples: Iterable[int] | None = None, *, color: bool = True,
+                escape: Callable[[str], str] = str) -> str:
+        """Lines of text for a terminal: each word on a blue background as dark as its closeness.
+
+        The background steps through five shades of the 256-colour palette by the cosine to the
+        word (below 0.2: none); weak words end in ``?``, padding is ``·``. ``color=False`` is plain text.
+        ``escape`` cleans each word and class name (they come from files) before the shading is added.
+        """
+        lines = []
+        for i in range(self.num_samples) if samples is None else samples:
+            words = []
+            for pos in range(self.indices.shape[1]):
+                if self.padding[i, pos]:
+                    words.append("·")
+                    continue
+                word = escape(self.word(i, pos)) + ("?" if self.weak[i, pos] else "")
+                shade = int(np.clip(self.cosine[i, pos, 0], 0.0, 1.0) * 5) - 1  # 0..4, -1 = no shading
+                words.append(f"\033[97;48;5;{_ANSI_BLUES[min(shade, 4)]}m{word}\033[0m" if color and shade >= 0 else word)
+            label = escape(self.class_of(i) or "")
+            lines.append((f"[{label}] " if label else "") + " ".join(words))
+        return "\n".join(lines)
+
     def _repr_html_(self) -> str:
         return self.to_html()
 
@@ -126,6 +148,7 @@ class Decoded:
 
 
 _BOX_STYLE = "font-family:monospace;line-height:1.9"
+_ANSI_BLUES = (17, 18, 19, 20, 21)  # 256-colour palette, dark to bright blue: closer words shine brighter
 
 
 def decode(

@@ -68,6 +68,7 @@ class DistilledSet:
     vectors_checksum: str = ""
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    words: list[list[str]] | None = None  # a word-constrained set's words, one per position (its rows' exact words)
 
     def __post_init__(self) -> None:
         if self.data.ndim != 3:
@@ -77,6 +78,10 @@ class DistilledSet:
                 f"labels must be (samples={self.data.shape[0]}, classes={len(self.class_names)}), "
                 f"got {tuple(self.labels.shape)}"
             )
+        if self.words is not None and (len(self.words) != self.data.shape[0]
+                                       or any(len(row) != self.data.shape[1] for row in self.words)):
+            raise DistilledSetError(f"words must be one list of {self.data.shape[1]} words per sample "
+                                    f"({self.data.shape[0]} samples)")
 
     @property
     def num_samples(self) -> int:
@@ -112,6 +117,7 @@ class DistilledSet:
             "vectors_checksum": self.vectors_checksum,
             "config": self.config,
             "metrics": self.metrics,
+            "words": self.words,
             "library_version": __version__,
             "torch_version": torch.__version__,
             "python_version": platform.python_version(),
@@ -165,6 +171,7 @@ class DistilledSet:
             vectors_checksum=card["vectors_checksum"],
             config=card["config"],
             metrics=card["metrics"],
+            words=card.get("words"),
         )
 
 

@@ -162,4 +162,55 @@ def distillation_replay(
                        "args": [[str(i)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}
                       for i, s in enumerate(steps)],
         }])
+
+
+def knob_label(point: Mapping) -> str:
+    """A readable-distillation run's setting: ``penalty 1`` (free matrices) or ``words: frequent``."""
+    return f"penalty {point['word_penalty']:g}" if point["words"] == "free" else f"words: {point['words']}"
+
+
+def readability_tradeoff(datasets: Mapping[str, Mapping], *, title: str = "Accuracy vs readability") -> go.Figure:
+    """Test accuracy vs decoded/distilled accuracy, one curve per dataset, a slider over the saved runs.
+
+    ``datasets`` maps a name to its saved runs (``benchmarks/bench_readable.py``'s JSON): ``points``
+    in knob order, each with ``words``, ``word_penalty``, ``distilled_mean``, ``decoded_over_distilled``,
+    ``mean_cosine`` and ``examples`` (decoded texts); optionally ``random``, a random real subset's
+    ``textcnn_mean``, drawn at decoded/distilled 1 (real text reads as itself). Moving the slider
+    rings each dataset's run at that setting; no model is trained.
+    """
+    curves = {name: entry for name, entry in datasets.items() if entry.get("points")}
+    fig = go.Figure()
+    for index, (name, entry) in enumerate(curves.items()):
+        points, color = entry["points"], color_of(index)
+        hover = [f"{name}, {knob_label(p)}<br>accuracy {p['distilled_mean']:.3f}, decoded/distilled "
+                 f"{p['decoded_over_distilled']:.2f}, cosine {p['mean_cosine']:.2f}<br><i>{(p['examples'] or [''])[0]}</i>"
+                 for p in points]
+        fig.add_trace(go.Scatter(x=[p["decoded_over_distilled"] for p in points], y=[p["distilled_mean"] for p in points],
+                                 mode="lines+markers", name=name, legendgroup=name, line={"color": color},
+                                 hovertext=hover, hoverinfo="text"))
+        if "random" in entry:
+            fig.add_trace(go.Scatter(x=[1.0], y=[entry["random"]["textcnn_mean"]], mode="markers", legendgroup=name,
+                                     name=f"{name}: random real subset", marker={"symbol": "x", "size": 11, "color": color}))
+    knobs = list(dict.fromkeys(knob_label(p) for entry in curves.values() for p in entry["points"]))
+    rings = []
+    for index, (name, entry) in enumerate(curves.items()):
+        rings.append(len(fig.data))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", legendgroup=name, showlegend=False, hoverinfo="skip",
+                                 marker={"size": 20, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": color_of(index)}}))
+    steps = []
+    for knob in knobs:
+        chosen = [next((p for p in entry["points"] if knob_label(p) == knob), None) for entry in curves.values()]
+        caption = "; ".join(f"{name} {100 * p['distilled_mean']:.1f}% (decoded/distilled {p['decoded_over_distilled']:.2f})"
+                            for name, p in zip(curves, chosen) if p is not None)
+        steps.append({"label": knob, "method": "update", "args": [
+            {"x": [[p["decoded_over_distilled"]] if p else [None] for p in chosen],
+             "y": [[p["distilled_mean"]] if p else [None] for p in chosen]},
+            {"title.text": f"{title} — {knob}: {caption}"}, rings]})
+    if steps:  # start with the first setting ringed, as the slider shows
+        first = steps[0]["args"][0]
+        for trace, x, y in zip(rings, first["x"], first["y"]):
+            fig.data[trace].update(x=x, y=y)
+    fig.update_layout(title=title, xaxis_title="decoded / distilled accuracy (readability)", yaxis_title="test accuracy",
+                      sliders=[{"active": 0, "steps": steps, "currentvalue": {"prefix": "setting: "}, "pad": {"t": 50}}],
+                      **{**_LAYOUT, "height": 520})
     return fig

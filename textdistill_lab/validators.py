@@ -27,6 +27,8 @@ INT_LIMITS: dict[str, tuple[int, int]] = {
     "validate_inits": (1, 1_000),
     "max_nan_retries": (0, 1_000),
     "max_start_epoch": (0, 10_000),  # trajectory matching may start at the expert's initialisation
+    "fidelity_seeds": (0, 1_000),  # 0: decode without measuring fidelity
+    "show": (1, 1_000),
 }
 DEFAULT_INT_LIMITS = (1, 10_000_000)
 

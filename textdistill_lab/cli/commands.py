@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import PROG, UsageError
 from .flags import option_flag
 from .run_card import DATA_OPTIONS
+from .terminal import escape_controls, print_shaded
 
 RUN_CARD = "run.json"
 SUBSET_FILE = "subset.json"
@@ -336,7 +337,8 @@ def cmd_decode(args: argparse.Namespace) -> None:
     from ..class_summary import compare_classes
     from ..decode import decode
     from ..distilled_set import DistilledSet, check_vectors
-    from ..report import Section, write_report
+    from ..fidelity import decode_fidelity
+    from ..report import Section, Table, write_report
 
     folder = _set_folder(args.distilled)
     if args.html and Path(args.html).exists() and not args.overwrite:
@@ -351,17 +353,46 @@ def cmd_decode(args: argparse.Namespace) -> None:
     check_vectors(distilled.card(), vectors)
     vocabulary = dataset.vocab if args.vocab == "dataset" else None
     decoded = decode(distilled, vectors, k=args.top_k, metric=args.metric, vocabulary=vocabulary)
-    print(decoded)
+    shown = _samples_per_class(decoded, args.show)
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    print_shaded(decoded.to_ansi(shown, color=color, escape=escape_controls))
+    if color:
+        print("(background: brighter blue = closer to the word; ? = weak match; · = padding)")
+    fidelity = None
+    if args.fidelity_seeds > 0:
+        fidelity = decode_fidelity(distilled, dataset, vectors, seeds=range(args.fidelity_seeds), device=args.device,
+                                   decoded=decode(distilled, vectors, k=1, vocabulary=dataset.vocab))
+        print()
+        print(fidelity.line())
+        print("a bag-of-words model trained on the decoded texts weighs most:")
+        for name, words in fidelity.bow_words.items():
+            print(f"  {name}: {' '.join(words)}")
     print()
     table = compare_classes(decoded, dataset)
     _print_table(table[["class", "decoded", "distinctive", "overlap"]].to_dict("records"))
     if args.html:
-        sections = [Section("Decoded samples", decoded.to_html(),
-                            note=f"nearest {args.metric} words; darker = closer; hover for the top {args.top_k}"),
-                    Section("Per class: decoded vs distinctive real words", _frame_table(table))]
+        sections = [Section("Decoded samples", decoded.to_html(shown),
+                            note=f"{args.show} per class; nearest {args.metric} words; darker = closer; "
+                            f"hover for the top {args.top_k}")]
+        if fidelity is not None:
+            sections += [
+                Section("What survives decoding", Table(["measure", "value"], fidelity.rows()),
+                        note="fresh models trained on the distilled matrices and on their decoded texts, same evaluator"),
+                Section("What a bag-of-words model learns from the decoded texts",
+                        Table(["class", "largest TF-IDF weights"], [[k, " ".join(v)] for k, v in fidelity.bow_words.items()])),
+            ]
+        sections.append(Section("Per class: decoded vs distinctive real words", _frame_table(table)))
         path = write_report(args.html, f"Decoded distilled samples: {dataset.name}", sections,
                             subtitle=f"{distilled.num_samples} samples, {distilled.method}, vectors {vectors.name}")
         print(f"\nwrote {path}")
+
+
+def _samples_per_class(decoded, count: int) -> list[int]:
+    """The first ``count`` samples of each class, class by class."""
+    import numpy as np
+
+    labels = decoded.labels if decoded.labels is not None else np.zeros(decoded.num_samples, dtype=np.int64)
+    return [int(i) for c in np.unique(labels) for i in np.flatnonzero(labels == c)[:count]]
 
 
 def _frame_table(frame):

@@ -126,7 +126,7 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         if isinstance(field.default, bool):
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
-            kwargs["type"] = float if field.name == "max_memory_gb" else type(field.default)
+            kwargs["type"] = float if field.default is None else type(field.default)  # None: an optional float
             if field.metadata["choices"]:
                 kwargs["choices"] = field.metadata["choices"]
             elif field.name == "max_memory_gb":
@@ -220,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vocab", default="dataset", choices=("dataset", "vectors"),
                    help="search the dataset's vocabulary or all words of the vectors")
     _add_vectors(p, default=None)
+    p.add_argument("--show", type=int, default=3, metavar="N", help="samples shown per class")
+    p.add_argument("--color", default="auto", choices=("auto", "always", "never"),
+                   help="shade each word by closeness on the terminal (auto: when stdout is a terminal)")
+    p.add_argument("--fidelity-seeds", type=int, default=3, metavar="N",
+                   help="decode fidelity: train N fresh models on the set and N on its decoded texts (0: skip)")
+    _add_device(p)
     p.add_argument("--html", default=None, metavar="PATH", help="also write the decoded samples as an HTML page (shaded by similarity)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --html file (default: refuse)")
 

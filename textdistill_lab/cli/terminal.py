@@ -46,3 +46,14 @@ def escaping_stdout() -> Iterator[None]:
         yield
     finally:
         sys.stdout = original
+
+
+def print_shaded(text: str) -> None:
+    """Print ``text`` whose escape codes the command made itself (word shading) past the escaping.
+
+    Every part of ``text`` that came from a file must have gone through :func:`escape_controls` already.
+    """
+    import sys
+
+    stream = sys.stdout
+    (stream._stream if isinstance(stream, _EscapingWriter) else stream).write(text + "\n")

@@ -17,6 +17,7 @@ PROTOCOLS = ("random", "fixed")
 LABELS = ("fixed", "learnable")
 INNER_MODES = ("replay", "full-batch")
 OUTER_SCHEDULES = ("constant", "cosine")
+WORDS = ("free", "frequent", "per-class")
 
 
 def _option(default: Any, help: str, choices: tuple[str, ...] | None = None) -> Any:  # noqa: A002
@@ -82,6 +83,17 @@ class DistillConfig:
     expert_batch: int = _option(64, "trajectory matching: minibatch size of the experts")
     max_start_epoch: int = _option(4, "trajectory matching: the student starts at a random expert epoch up to this")
     target_epochs: int = _option(2, "trajectory matching: the student aims at the expert this many epochs later")
+    # Readability (distill/word_constrained.py): free matrices, optionally pulled toward their nearest words;
+    # or samples made of words chosen by logits whose softmax temperature anneals over the run.
+    words: str = _option(
+        "free", "free = synthetic matrices; frequent / per-class = every token is a word chosen from the dataset's "
+        "(or each class's) most frequent words, so the set decodes exactly to text", WORDS)
+    word_candidates: int = _option(2000, "candidate words per list for --words frequent/per-class and --word-penalty")
+    word_tau_start: float = _option(1.0, "word-constrained sets: softmax temperature of the word logits at the first "
+                                    "outer step")
+    word_tau_end: float = _option(0.1, "word-constrained sets: temperature at the last outer step (annealed geometrically)")
+    word_penalty: float | None = _option(
+        None, "free matrices: weight of a penalty pulling each row toward its nearest word (default: off)")
     # Validation and stability.
     validate_every: int = _option(50, "validate every N outer steps and keep the best synthetic set")
     validate_inits: int = _option(3, "fresh initialisations per validation")
@@ -139,3 +151,11 @@ def check_config_values(values: dict, label: Callable[[str], str] = str) -> None
     if start + span > epochs:
         raise ValueError(f"need {label('max_start_epoch')} + {label('target_epochs')} <= {label('expert_epochs')}, "
                          f"got {start} + {span} > {epochs}")
+    start, end = (values.get(k, defaults[k]) for k in ("word_tau_start", "word_tau_end"))
+    if end > start:
+        raise ValueError(f"need {label('word_tau_end')} <= {label('word_tau_start')} (the temperature anneals down), "
+                         f"got {end} and {start}")
+    words, penalty = (values.get(k, defaults[k]) for k in ("words", "word_penalty"))
+    if penalty is not None and words != "free":
+        raise ValueError(f"{label('word_penalty')} applies to {label('words')}=free only: a {words} set is made of "
+                         "words already")

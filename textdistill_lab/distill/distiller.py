@@ -30,6 +30,7 @@ from .guards import DivergenceError, DistillInterrupted, StopSignals, divergence
 from .memory import check_memory, estimate_peak_bytes
 from .synthetic import DistillContext, SyntheticSet, initial_data
 from .validation import replay_accuracy, standard_accuracy
+from .word_constrained import candidate_words, readable_step, word_constrained_set
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class Distiller:
         if cfg.method == "bptt":
             self._check_memory(ctx)
         state = self._start_state(resume)
-        step_fn = outer_step_for(cfg.method)
+        step_fn = readable_step(outer_step_for(cfg.method), cfg, self._penalty_words)
         notify(callbacks, "on_fit_start", {"start_step": state.step, "total_steps": cfg.outer_steps, "config": cfg.to_dict()})
         completed = False
         try:
@@ -134,11 +135,18 @@ class Distiller:
         train_labels = torch.as_tensor(dataset.train.labels, device=device)
         generator = torch.Generator().manual_seed(cfg.seed)
         data, classes = initial_data(cfg.init, train_ids, train_labels, embedding, dataset.num_classes, cfg.per_class, generator)
-        synthetic = SyntheticSet(
-            data, classes, dataset.num_classes, inner_steps=cfg.inner_steps, lr_init=cfg.lr_init,
-            lr_min=cfg.lr_min, lr_max=cfg.lr_max, learn_lr=cfg.learn_lr and cfg.method in LEARNED_LR_METHODS,
-            learn_labels=cfg.labels == "learnable",
-        )
+        common = dict(inner_steps=cfg.inner_steps, lr_init=cfg.lr_init, lr_min=cfg.lr_min, lr_max=cfg.lr_max,
+                      learn_lr=cfg.learn_lr and cfg.method in LEARNED_LR_METHODS, learn_labels=cfg.labels == "learnable")
+        self._penalty_words = None  # (K, dim) word vectors the nearest-word penalty pulls toward
+        if cfg.words != "free":
+            candidates = candidate_words(dataset, vectors, count=cfg.word_candidates, per_class=cfg.words == "per-class")
+            synthetic = word_constrained_set(data, classes, dataset.num_classes, candidates=candidates,
+                                             embedding=embedding, vocab=dataset.vocab, **common)
+        else:
+            synthetic = SyntheticSet(data, classes, dataset.num_classes, **common)
+            if cfg.word_penalty is not None:
+                candidates = candidate_words(dataset, vectors, count=cfg.word_candidates, per_class=False)
+                self._penalty_words = embedding[candidates[0].to(device)]
         fixed = init_params(cfg.arch, vectors.dim, dataset.num_classes, cfg.seed, device) if cfg.protocol == "fixed" else None
         ctx = DistillContext(cfg, model, synthetic, train_ids, train_labels, embedding, generator, device, fixed)
         self.experts_ = None

@@ -63,7 +63,7 @@ class SyntheticSet:
         learn_lr: bool = True,
         learn_labels: bool = False,
     ) -> None:
-        self.data = data.detach().clone().requires_grad_()  # (M, tokens, dim)
+        self._init_data(data)
         self.classes = classes.detach().clone()  # (M,) class of each sample, fixed
         self.num_classes = num_classes
         self.lr_min, self.lr_max = lr_min, lr_max
@@ -75,6 +75,13 @@ class SyntheticSet:
             logit = math.log(9.0 * max(1, num_classes - 1))
             onehot = F.one_hot(self.classes, num_classes).to(data.dtype)
             self.label_logits = (logit * onehot).requires_grad_()  # (M, classes)
+
+    def _init_data(self, data: torch.Tensor) -> None:
+        """The learnable tensor the samples are made of: here the matrices themselves."""
+        self.data = data.detach().clone().requires_grad_()  # (M, tokens, dim)
+
+    def _data_tensors(self) -> dict[str, torch.Tensor]:
+        return {"data": self.data}
 
     def labels(self) -> torch.Tensor:
         """Label distribution per sample ``(M, classes)``; differentiable when labels are learnable."""
@@ -92,7 +99,7 @@ class SyntheticSet:
 
     def named_tensors(self) -> dict[str, torch.Tensor]:
         """Every tensor of the set, learnable or not, by name (for checkpoints and snapshots)."""
-        out = {"data": self.data, "raw_lrs": self.raw_lrs, "classes": self.classes}
+        out = {**self._data_tensors(), "raw_lrs": self.raw_lrs, "classes": self.classes}
         if self.label_logits is not None:
             out["label_logits"] = self.label_logits
         return out
