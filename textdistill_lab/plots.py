@@ -162,6 +162,7 @@ def distillation_replay(
                        "args": [[str(i)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}
                       for i, s in enumerate(steps)],
         }])
+    return fig
 
 
 def knob_label(point: Mapping) -> str:
