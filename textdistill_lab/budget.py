@@ -113,6 +113,12 @@ class ChapterSizes:
         return self.budget == "smoke" and self.chapter not in ALWAYS_FULL
 
     @property
+    def progress(self) -> bool:
+        """Show progress bars: not on a smoke run, nor when figures are static (a page built with
+        ``TEXTDISTILL_WIDGETS=static`` would keep a bar frozen at 0%)."""
+        return not self.smoke and os.environ.get("TEXTDISTILL_WIDGETS") != "static"
+
+    @property
     def banner(self) -> str:
         """One sentence saying what the budget means for the numbers on this page."""
         if self.chapter in ALWAYS_FULL:
