@@ -148,7 +148,7 @@ print(f"  trained on soft targets:  {student_soft.mean:.1%} ± {student_soft.std
 # %%
 config = DistillConfig(per_class=10, device=DEVICE, **DISTILL_BUDGET)
 start = time.perf_counter()
-distilled = Distiller(config).fit(dataset, vectors, progress=not SIZES.smoke)
+distilled = Distiller(config).fit(dataset, vectors, progress=SIZES.progress)
 distill_seconds = time.perf_counter() - start
 on_distilled = evaluate(distilled, dataset, vectors, arch="textcnn", seeds=SEEDS, mode="replay", device=DEVICE,
                         label="TextCNN, 60 distilled samples")

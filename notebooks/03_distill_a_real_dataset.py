@@ -97,9 +97,11 @@ config
 # %% [markdown]
 # Watch it happen. Every few outer steps the distiller trains fresh networks on the synthetic set as
 # it is *now* and scores them on validation questions: that is the curve. Under it, the first
-# synthetic sample, decoded to its nearest words (chapter 5): it starts as a real question and its
-# words drift as distillation reshapes it — the text counterpart of chapter 2's moons. On a static
-# page, drag the slider to replay the run.
+# synthetic sample, decoded to its nearest words (chapter 5), and how close its rows still are to
+# those words (mean cosine; 1.00 for a real question). It starts as a real question; distillation
+# moves its rows — often without changing their nearest words, which is why chapter 5 says a useful
+# sample need not read differently. It is the text counterpart of chapter 2's moons. On a static page,
+# drag the slider to replay the run.
 
 # %%
 distiller = Distiller(config)
@@ -107,7 +109,7 @@ watch = DistillationPlot(lambda: distiller.synthetic_data[0], vectors, vocabular
                          title=f"{dataset.name}: validation accuracy while distilling (sample 0: {dataset.class_names[0]})")
 watch.show()
 start = time.perf_counter()
-distilled = distiller.fit(dataset, vectors, callbacks=[watch], progress=not SIZES.smoke)
+distilled = distiller.fit(dataset, vectors, callbacks=[watch], progress=SIZES.progress)
 distill_seconds = time.perf_counter() - start
 watch.finish()
 print(f"distilled {distilled.num_samples} samples of shape {distilled.tokens} x {distilled.dim} in {distill_seconds:.0f} s")
@@ -153,7 +155,7 @@ live.finish()
 # %%
 table = compare(results)
 table["ratio_to_full"] = table["test_mean"] / table.loc[0, "test_mean"]
-table["sgd_steps"] = [steps_per_epoch[label] * epoch for label, epoch in zip(table["label"], table["selected_epoch"])]
+table["sgd_steps"] = [round(steps_per_epoch[label] * epoch) for label, epoch in zip(table["label"], table["selected_epoch"])]
 reference = tfidf_reference(dataset)  # a non-neural reference on the same texts: TF-IDF + linear SVM, C on validation
 print(f"TF-IDF + linear SVM: {reference.mean:.3f} (ratio to full {reference.mean / table.loc[0, 'test_mean']:.2f})")
 table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_epoch", "sgd_steps", "seconds"]]

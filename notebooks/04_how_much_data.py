@@ -109,13 +109,14 @@ explorer.show()
 
 # %% [markdown]
 # How to read it:
-# - Both curves rise with size and approach the full-data line; the **gap** between distilled and
-#   random is the value of distillation at that size. It is largest at 1–2 samples per class, where
-#   a random pick is at the mercy of luck and a distilled sample is built to stand for its class.
-# - The paper's Figure 4 shows the same shape on its benchmarks: most of the accuracy arrives with the
-#   first few samples per class, and the curve flattens after that.
-# - Distillation costs more as the set grows (more samples to optimise, larger inner batches); the
-#   `seconds` column shows it.
+# - The random curve rises with size towards the full-data line; the **gap** between distilled and
+#   random is the value of distillation at that size. It is largest at the smallest sizes, where a
+#   random pick is at the mercy of luck and a distilled sample is built to stand for its class.
+# - The distilled curve flattens early: most of its accuracy arrives with the first samples per class,
+#   the shape of the paper's Figure 4. With few outer steps (the class budget) the larger sets are
+#   further from converged, so their curve can even dip; `BUDGET = "full"` runs more outer steps.
+# - Each outer step costs more as the set grows (more samples to optimise); the `seconds` column also
+#   holds the evaluation and is noisy on a busy machine.
 #
 # ## Exercises
 #

@@ -97,7 +97,7 @@ for i in range(3):
 sets = {}
 for init in ["real", "noise"]:
     config = DistillConfig(per_class=10, init=init, device=DEVICE, **DISTILL_BUDGET)
-    sets[init] = Distiller(config).fit(dataset, vectors, progress=not SIZES.smoke)
+    sets[init] = Distiller(config).fit(dataset, vectors, progress=SIZES.progress)
 decoded = {init: decode(s, vectors, k=5, vocabulary=dataset.vocab) for init, s in sets.items()}
 print("Distilled from real questions (darker = closer to the word; hover for the top 5; · = padding):")
 display(HTML(decoded["real"].to_html(samples=range(0, 60, 10))))

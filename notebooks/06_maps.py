@@ -78,7 +78,7 @@ MAX_REAL = SIZES.max_real  # real texts on the map, the same share of every clas
 dataset = load_dataset("trec")
 vectors = load_vectors("glove-6b-50d")
 subset = random_subset(dataset, 10, seed=0)
-distilled = Distiller(DistillConfig(per_class=10, device=DEVICE, **DISTILL_BUDGET)).fit(dataset, vectors, progress=not SIZES.smoke)
+distilled = Distiller(DistillConfig(per_class=10, device=DEVICE, **DISTILL_BUDGET)).fit(dataset, vectors, progress=SIZES.progress)
 decoded = decode(distilled, vectors, k=3, vocabulary=dataset.vocab)
 
 # %% [markdown]

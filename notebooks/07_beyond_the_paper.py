@@ -155,8 +155,8 @@ print(f"judged from the Θ0 it was distilled for: {protocol.accuracy[0]:.1%}; fr
 # %%
 order = step_order_effect(base, dataset, vectors, seeds=SEEDS, device=DEVICE)
 transfer = pd.DataFrame([
-    dict(variant="TextCNN, learned order", accuracy=order["in_order"].mean),
-    dict(variant="TextCNN, shuffled steps", accuracy=order["shuffled"].mean),
+    dict(variant="TextCNN, learned order", accuracy=order["in_order"].mean, std=order["in_order"].std),
+    dict(variant="TextCNN, shuffled steps", accuracy=order["shuffled"].mean, std=order["shuffled"].std),
     judge(base, "mean-pool MLP, standard training", arch="meanpool-mlp", mode="standard", epochs=STANDARD_EPOCHS),
     judge(base, "TextCNN, standard training", mode="standard", epochs=STANDARD_EPOCHS),
 ])

@@ -111,7 +111,7 @@ pd.DataFrame([dict(dataset=j.dataset, stands_for=j.benchmark.title if j.benchmar
 # %%
 start = time.perf_counter()
 result = run_experiment("table2", jobs, online=ONLINE, seeds=SIZES.seeds,
-                        budget=Budget.from_sizes(SIZES.experiment), device=DEVICE, progress=not SIZES.smoke)
+                        budget=Budget.from_sizes(SIZES.experiment), device=DEVICE, progress=SIZES.progress)
 print(f"finished in {time.perf_counter() - start:.0f} s")
 display(Markdown(result.markdown()))
 

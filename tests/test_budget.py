@@ -41,3 +41,10 @@ def test_the_old_smoke_switch_is_refused_with_its_replacement(monkeypatch: pytes
 def test_experiment_smoke_sizes_are_the_runners_smoke_budget() -> None:
     assert SMOKE_BUDGET.max_train == chapter_sizes(4, "smoke").experiment["max_train"]
     assert SMOKE_BUDGET.distill == chapter_sizes(8, "smoke").experiment["distill"]
+
+
+def test_progress_bars_only_where_someone_watches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEXTDISTILL_WIDGETS", raising=False)
+    assert chapter_sizes(3, "class").progress and not chapter_sizes(3, "smoke").progress
+    monkeypatch.setenv("TEXTDISTILL_WIDGETS", "static")  # a book page would keep a bar frozen at 0%
+    assert not chapter_sizes(3, "class").progress

@@ -54,6 +54,7 @@ def test_distillation_plot_follows_a_real_run_and_replays_it(toy_dataset, toy_ve
     distiller.fit(toy_dataset, toy_vectors, callbacks=[plot], progress=False)
     assert plot.steps == [0, 2, 4, 6]  # the initial set is validated too
     assert all(0 <= a <= 1 for a in plot.accuracy) and len(plot.words) == 4
+    assert plot.closeness[0] == pytest.approx(1.0, abs=1e-4)  # init="real": the rows start as real word vectors
     assert all(w in toy_dataset.vocab for text in plot.words for w in text.split())
     fig = plot.figure()
     assert len(fig.frames) == 4 and fig.layout.sliders[0].active == 3  # a static page can replay each validation

@@ -125,16 +125,16 @@ def map_figure(frame: pd.DataFrame, *, title: str = "Real texts and distilled sa
 
 
 def distillation_replay(
-    steps: Sequence[int], accuracy: Sequence[float], words: Sequence[str], *,
+    steps: Sequence[int], accuracy: Sequence[float], captions: Sequence[str], *,
     title: str = "Validation accuracy while distilling",
 ) -> go.Figure:
     """Validation accuracy vs outer step, replayable: a slider over the validations shows the curve
-    up to that step and, under it, what one synthetic sample decodes to at that step.
+    up to that step and, under it, that step's caption (e.g. what one synthetic sample decodes to).
 
     A static page keeps the slider (plotly frames need no kernel), so the book replays a run.
     """
-    if not (len(steps) == len(accuracy) == len(words)):
-        raise ValueError(f"need one accuracy and one decoded text per step, got {len(steps)}, {len(accuracy)}, {len(words)}")
+    if not (len(steps) == len(accuracy) == len(captions)):
+        raise ValueError(f"need one accuracy and one caption per step, got {len(steps)}, {len(accuracy)}, {len(captions)}")
     steps, accuracy = list(steps), list(accuracy)
 
     def traces(upto: int) -> list[go.Scatter]:
@@ -145,7 +145,7 @@ def distillation_replay(
         ]
 
     def caption(upto: int) -> list[dict]:
-        text = f"step {steps[upto]}: <i>{words[upto] or '(all padding)'}</i>" if steps else ""
+        text = f"step {steps[upto]}: {captions[upto]}" if steps else ""
         return [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": -0.32, "showarrow": False,
                  "xanchor": "left", "align": "left", "font": {"size": 13}}]
 

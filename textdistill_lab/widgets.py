@@ -224,8 +224,10 @@ class DistillationPlot(_Shown):
 
     A Distiller callback: ``Distiller(config).fit(..., callbacks=[plot])``. At each validation it
     records the accuracy and decodes the sample ``read_sample()`` returns (its rows ``(tokens, dim)``
-    now, e.g. ``lambda: distiller.synthetic_data[0]``) against ``vocabulary``. Finished, it shows the
-    replayable figure: a slider over the validations (the text counterpart of chapter 2's moons).
+    now, e.g. ``lambda: distiller.synthetic_data[0]``) against ``vocabulary``, with the mean cosine
+    of its word rows to the decoded words: a sample started from a real text can keep its words while
+    its rows move away from them. Finished, it shows the replayable figure: a slider over the
+    validations (the text counterpart of chapter 2's moons).
     """
 
     finish_after_cell = True
@@ -238,6 +240,7 @@ class DistillationPlot(_Shown):
         self.steps: list[int] = []
         self.accuracy: list[float] = []
         self.words: list[str] = []  # the sample decoded at each validation
+        self.closeness: list[float] = []  # mean cosine of its non-padding rows to those words
 
     def on_validate(self, info: Mapping) -> None:
         rows = self.read_sample()
@@ -245,10 +248,17 @@ class DistillationPlot(_Shown):
         self.steps.append(int(info["step"]))
         self.accuracy.append(float(info["val_acc"]))
         self.words.append(decoded.text(0))
+        rows = decoded.cosine[0, :, 0][~decoded.padding[0]]
+        self.closeness.append(float(rows.mean()) if rows.size else float("nan"))
         self._redraw()
 
+    def captions(self) -> list[str]:
+        """Per validation: the decoded words and how close the rows still are to them."""
+        return [f"<i>{html.escape(words) or '(all padding)'}</i> (rows' mean cosine to these words: {close:.2f})"
+                for words, close in zip(self.words, self.closeness)]
+
     def figure(self) -> go.Figure:
-        return distillation_replay(self.steps, self.accuracy, self.words, title=self.title)
+        return distillation_replay(self.steps, self.accuracy, self.captions(), title=self.title)
 
     def _has_data(self) -> bool:
         return bool(self.steps)
@@ -265,7 +275,7 @@ class DistillationPlot(_Shown):
     def _refresh_live(self) -> None:
         self._figure_widget.data[0].x, self._figure_widget.data[0].y = self.steps, self.accuracy
         if self.steps:
-            self._text.value = f"<b>step {self.steps[-1]}</b>: <i>{html.escape(self.words[-1])}</i>"
+            self._text.value = f"<b>step {self.steps[-1]}</b>: {self.captions()[-1]}"
 
 
 class SizeExplorer(_Shown):
