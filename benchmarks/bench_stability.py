@@ -38,7 +38,7 @@ class Trace:
 
     def on_validate(self, info: dict) -> None:
         lrs = self.lrs or [self.distiller.config.lr_init]
-        data = self.distiller.synthetic_data()
+        data = self.distiller.synthetic_data
         self.rows.append({**info, "mean_lr": sum(lrs) / len(lrs), "max_lr": max(lrs),
                           "data_rms": float(data.pow(2).mean().sqrt())})
 
