@@ -53,17 +53,17 @@ def row(name: str, result, full_mean: float, **extra) -> dict:
 
 def run_dataset(name: str, args: argparse.Namespace, budget: Budget) -> dict:
     dataset, vectors = load_dataset(name), load_vectors(args.vectors)
-    seeds = list(range(args.seeds))
+    seeds, per_class = list(range(args.seeds)), budget.per_class(args.per_class)
     start = time.perf_counter()
     reference = train_reference(dataset, budget=budget)
     full = train_full(dataset, vectors, budget=budget, seeds=seeds, device=args.device)
     rows = [row("TF-IDF + linear SVM", reference, full.mean),
             row("full data", full, full.mean, trained_by=full.meta["full_training"].get("chosen", "paper"))]
-    _, random = train_random(dataset, vectors, args.per_class, budget=budget, seeds=seeds, device=args.device)
-    rows.append(row(f"random {args.per_class}/class", random, full.mean))
+    _, random = train_random(dataset, vectors, per_class, budget=budget, seeds=seeds, device=args.device)
+    rows.append(row(f"random {per_class}/class", random, full.mean))
     curves = {}
     for method in args.methods:
-        overrides = {"per_class": args.per_class, "method": method, "device": args.device, **budget.distill}
+        overrides = {"per_class": per_class, "method": method, "device": args.device, **budget.distill}
         if args.outer_steps:
             overrides["outer_steps"] = args.outer_steps
         config = DistillConfig(**overrides)
@@ -75,7 +75,7 @@ def run_dataset(name: str, args: argparse.Namespace, budget: Budget) -> dict:
         experts = getattr(distiller, "experts_", None) or {}
         result = score_best_mode(distilled, dataset, vectors, label=method, standard_epochs=budget.subset_epochs,
                                  config=config, seeds=seeds, device=args.device)
-        rows.append(row(f"{method} {args.per_class}/class", result, full.mean, distill_s=seconds,
+        rows.append(row(f"{method} {per_class}/class", result, full.mean, distill_s=seconds,
                         expert_s=experts.get("train_seconds"), best_step=distiller.best_step_))
         curves[method] = clock.points
     _plot(name, curves, full.summary()["val_mean"], args.quick)
