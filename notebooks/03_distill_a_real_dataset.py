@@ -170,9 +170,10 @@ table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_e
 #   start; replaying it again can still add a little (the evaluator picks the epoch on validation).
 # - **SGD steps**: the distilled set reaches its accuracy in a few dozen parameter updates; the full
 #   data needs hundreds (the `sgd_steps` column, at the epoch chosen on validation).
-# - **the TF-IDF line** is where a bag of 1-2-grams with a linear SVM stands on the same texts: 87.0%
-#   on TREC, above this frozen-vector TextCNN even when that is tuned on validation (83.1%,
-#   `benchmarks/bench_yardsticks.py`). A ratio to full data is only as good as its denominator.
+# - **the TF-IDF line** (printed above the table) is where a bag of 1-2-grams with a linear SVM stands
+#   on the same texts: on TREC it is above this frozen-vector TextCNN, even when that is tuned on
+#   validation (`benchmarks/bench_yardsticks.py`). A ratio to full data is only as good as its
+#   denominator.
 #
 # ## Save it, load it
 #
