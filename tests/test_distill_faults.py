@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import textdistill_lab
 from textdistill_lab.distill import (
     Callback, CheckpointError, DistillConfig, DistillInterrupted, DistillMemoryError, Distiller, DivergenceError,
 )
@@ -24,7 +25,9 @@ from textdistill_lab.distill.memory import estimate_peak_bytes
 from textdistill_lab.distilled_set import DistilledSet
 from textdistill_lab.models import init_params, make_model
 
-ROOT = Path(__file__).resolve().parents[1]
+# The folder this process imports textdistill_lab from (a `pytest` script can pick an installed or
+# editable copy other than this checkout): the child must run the same code, or its steps differ.
+LIBRARY_ROOT = Path(textdistill_lab.__file__).resolve().parents[1]
 
 
 def tiny(**overrides) -> DistillConfig:
@@ -70,7 +73,9 @@ def test_sigterm_in_a_subprocess_checkpoints_and_resume_matches(toy_dataset, toy
     folder = tmp_path / "run"
     script = textwrap.dedent(f"""
         import pickle, sys, time
+        import textdistill_lab
         from textdistill_lab.distill import Callback, Distiller, DistillInterrupted
+        print(textdistill_lab.__file__)
         dataset, vectors, config = pickle.loads(open({str(inputs)!r}, "rb").read())
         class Slow(Callback):
             def on_step(self, info):
@@ -81,8 +86,9 @@ def test_sigterm_in_a_subprocess_checkpoints_and_resume_matches(toy_dataset, toy
             print("interrupted", err.distilled.metrics["steps_done"])
             sys.exit(3)
     """)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(LIBRARY_ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                             cwd=tmp_path)  # not the checkout: `-c` puts the working folder first on sys.path
     deadline = time.monotonic() + 120
     while not (folder / CHECKPOINT_FILE).exists():
         assert child.poll() is None and time.monotonic() < deadline, child.communicate()
@@ -90,7 +96,9 @@ def test_sigterm_in_a_subprocess_checkpoints_and_resume_matches(toy_dataset, toy
     child.send_signal(signal.SIGTERM)
     out, err = child.communicate(timeout=120)
     assert child.returncode == 3, err
-    steps_done = int(out.split()[-1])
+    library, *_, steps_done = out.split()
+    assert Path(library).resolve() == Path(textdistill_lab.__file__).resolve()  # the child ran this process's code
+    steps_done = int(steps_done)
     assert 5 <= steps_done < 30
     assert load_checkpoint(folder, torch.device("cpu"))[0].step == steps_done
     resumed = Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=folder, resume=True, progress=False)
