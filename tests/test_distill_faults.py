@@ -14,16 +14,20 @@ from pathlib import Path
 import pytest
 import torch
 
+import textdistill_lab
 from textdistill_lab.distill import (
     Callback, CheckpointError, DistillConfig, DistillInterrupted, DistillMemoryError, Distiller, DivergenceError,
 )
 from textdistill_lab.distill import bptt as bptt_module
+from textdistill_lab.distill import distiller as distiller_module
 from textdistill_lab.distill.checkpoint import CHECKPOINT_FILE, load_checkpoint
 from textdistill_lab.distill.memory import estimate_peak_bytes
 from textdistill_lab.distilled_set import DistilledSet
 from textdistill_lab.models import init_params, make_model
 
-ROOT = Path(__file__).resolve().parents[1]
+# The folder this process imports textdistill_lab from (a `pytest` script can pick an installed or
+# editable copy other than this checkout): the child must run the same code, or its steps differ.
+LIBRARY_ROOT = Path(textdistill_lab.__file__).resolve().parents[1]
 
 
 def tiny(**overrides) -> DistillConfig:
@@ -69,7 +73,9 @@ def test_sigterm_in_a_subprocess_checkpoints_and_resume_matches(toy_dataset, toy
     folder = tmp_path / "run"
     script = textwrap.dedent(f"""
         import pickle, sys, time
+        import textdistill_lab
         from textdistill_lab.distill import Callback, Distiller, DistillInterrupted
+        print(textdistill_lab.__file__)
         dataset, vectors, config = pickle.loads(open({str(inputs)!r}, "rb").read())
         class Slow(Callback):
             def on_step(self, info):
@@ -80,8 +86,9 @@ def test_sigterm_in_a_subprocess_checkpoints_and_resume_matches(toy_dataset, toy
             print("interrupted", err.distilled.metrics["steps_done"])
             sys.exit(3)
     """)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(LIBRARY_ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                             cwd=tmp_path)  # not the checkout: `-c` puts the working folder first on sys.path
     deadline = time.monotonic() + 120
     while not (folder / CHECKPOINT_FILE).exists():
         assert child.poll() is None and time.monotonic() < deadline, child.communicate()
@@ -89,11 +96,79 @@ def test_sigterm_in_a_subprocess_checkpoints_and_resume_matches(toy_dataset, toy
     child.send_signal(signal.SIGTERM)
     out, err = child.communicate(timeout=120)
     assert child.returncode == 3, err
-    steps_done = int(out.split()[-1])
+    library, *_, steps_done = out.split()
+    assert Path(library).resolve() == Path(textdistill_lab.__file__).resolve()  # the child ran this process's code
+    steps_done = int(steps_done)
     assert 5 <= steps_done < 30
     assert load_checkpoint(folder, torch.device("cpu"))[0].step == steps_done
     resumed = Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=folder, resume=True, progress=False)
     assert_same_set(resumed, Distiller(config).fit(toy_dataset, toy_vectors, progress=False))
+
+
+class SigtermAt(Callback):
+    """A real SIGTERM to this process, arriving during step ``step`` (the loop finishes the step, then stops)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step(self, info):
+        if info["step"] == self.step:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def interrupt_on_call(monkeypatch, module, name: str, call: int) -> None:
+    """``module.name`` raises KeyboardInterrupt (a second Ctrl-C) on its ``call``-th call, instead of running."""
+    real, count = getattr(module, name), {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        count["n"] += 1
+        if count["n"] == call:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, interrupted)
+
+
+# where -> {call: steps done when it stops}: a SIGTERM during each step; a hard interrupt in the middle of
+# each step's hypergradient, of each validation in the loop (call 1 scores the initial set, before the
+# loop; steps 2 and 4 are validated), of the scheduled save (step 3).
+INTERRUPTS = {"sigterm": {1: 1, 2: 2, 3: 3, 4: 4}, "step": {1: 0, 2: 1, 3: 2, 4: 3}, "validation": {2: 1, 3: 3},
+              "save": {1: 3}}
+
+
+@pytest.mark.parametrize("where", INTERRUPTS)
+def test_an_interrupt_anywhere_resumes_to_the_uninterrupted_result(toy_dataset, toy_vectors, tmp_path, monkeypatch, where):
+    config = tiny(outer_steps=4, validate_every=2, checkpoint_every=3)
+    reference = Distiller(config).fit(toy_dataset, toy_vectors, progress=False)
+    targets = {"step": (bptt_module, "hypergradient"), "validation": (distiller_module, "replay_accuracy"),
+               "save": (distiller_module, "save_checkpoint")}
+    for call, steps_done in INTERRUPTS[where].items():
+        folder = tmp_path / str(call)
+        with monkeypatch.context() as patch, pytest.raises(DistillInterrupted) as stopped:
+            callbacks = [SigtermAt(call)] if where == "sigterm" else []
+            if where != "sigterm":
+                interrupt_on_call(patch, *targets[where], call)
+            Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=folder, callbacks=callbacks, progress=False)
+        assert stopped.value.distilled.metrics["steps_done"] == steps_done
+        resumed = Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=folder, resume=True, progress=False)
+        assert_same_set(resumed, reference)
+
+
+def test_a_divergence_right_after_a_resume_rolls_back_as_far_as_without_the_interrupt(toy_dataset, toy_vectors,
+                                                                                     tmp_path, monkeypatch):
+    with monkeypatch.context() as patch:
+        poison_hypergradient(patch, {4})  # step 4 diverges: back to step 2's state, steps 3-4 redone
+        uninterrupted = Distiller(tiny())
+        reference = uninterrupted.fit(toy_dataset, toy_vectors, progress=False)
+    with pytest.raises(DistillInterrupted):
+        Distiller(tiny()).fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, callbacks=[InterruptAt(3)], progress=False)
+    poison_hypergradient(monkeypatch, {1})  # the resumed run's first step is step 4
+    resumed = Distiller(tiny())
+    result = resumed.fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, resume=True, progress=False)
+    assert resumed.history_["events"] == uninterrupted.history_["events"]
+    assert resumed.history_["events"][0]["rolled_back_to"] == 2
+    assert [r["outer_lr"] for r in resumed.history_["steps"]] == [r["outer_lr"] for r in uninterrupted.history_["steps"]]
+    assert_same_set(result, reference)
 
 
 def test_resume_refuses_another_run_and_a_fresh_run_refuses_to_overwrite(toy_dataset, toy_vectors, tmp_path):

@@ -2,7 +2,8 @@
 
 A checkpoint is a single safetensors file (tensors only, never a pickle) whose metadata holds the
 JSON part: step, outer learning rate, best-so-far score, history, and the run's identity (config,
-dataset fingerprint, vectors checksum) so a resume with other inputs is refused. It is written with
+dataset fingerprint, vectors checksum) so a resume with other inputs is refused, and beside it the
+state the divergence guard would roll back to (prefix ``rollback.``). It is written with
 temp file + rename, so a crash during a save leaves the previous checkpoint in place.
 """
 
@@ -42,6 +43,11 @@ class TrainState:
     nan_retries: int = 0
     elapsed: float = 0.0
     history: dict[str, list[dict]] = field(default_factory=lambda: {"steps": [], "validation": [], "events": []})
+    # Where the divergence guard returns to if the next step diverges: the step before this one, or
+    # None for this state itself. Saved so a divergence right after a resume rolls back as far as
+    # the uninterrupted run would have. Its own ``rollback`` is always None, and its history is a
+    # prefix of this state's.
+    rollback: TrainState | None = None
 
     def copy(self) -> TrainState:
         """An independent copy (tensors cloned, history lists copied) for roll-back."""
@@ -56,30 +62,39 @@ class TrainState:
             nan_retries=self.nan_retries,
             elapsed=self.elapsed,
             history={k: list(v) for k, v in self.history.items()},
+            rollback=self.rollback,  # replaced, never mutated
         )
 
 
-def save_checkpoint(folder: str | Path, state: TrainState, identity: dict[str, Any]) -> Path:
-    """Atomically write ``state`` and the run ``identity`` to ``folder/checkpoint.safetensors``."""
-    tensors: dict[str, torch.Tensor] = {"generator": state.generator}
-    tensors.update({f"synthetic.{k}": v for k, v in state.synthetic.items()})
-    tensors.update({f"best.{k}": v for k, v in state.best.items()})
+def _flatten(state: TrainState, prefix: str = "") -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """The tensors of ``state`` under ``prefix`` and the JSON part (history left to the caller)."""
+    tensors: dict[str, torch.Tensor] = {f"{prefix}generator": state.generator}
+    tensors.update({f"{prefix}synthetic.{k}": v for k, v in state.synthetic.items()})
+    tensors.update({f"{prefix}best.{k}": v for k, v in state.best.items()})
     opt_tensors: dict[str, list[str]] = {}
     for index, entry in state.optimizer["state"].items():
         opt_tensors[str(index)] = sorted(entry)
-        tensors.update({f"adam.{index}.{name}": value for name, value in entry.items()})
+        tensors.update({f"{prefix}adam.{index}.{name}": value for name, value in entry.items()})
     meta = {
-        "version": CHECKPOINT_VERSION,
-        "identity": identity,
         "step": state.step,
         "best_val_acc": state.best_val_acc,
         "best_step": state.best_step,
         "nan_retries": state.nan_retries,
         "elapsed": state.elapsed,
-        "history": state.history,
         "param_groups": state.optimizer["param_groups"],
         "adam_keys": opt_tensors,
     }
+    return tensors, meta
+
+
+def save_checkpoint(folder: str | Path, state: TrainState, identity: dict[str, Any]) -> Path:
+    """Atomically write ``state`` and the run ``identity`` to ``folder/checkpoint.safetensors``."""
+    tensors, meta = _flatten(state)
+    meta.update(version=CHECKPOINT_VERSION, identity=identity, history=state.history)
+    if state.rollback is not None:
+        rollback_tensors, meta["rollback"] = _flatten(state.rollback, "rollback.")
+        meta["rollback"]["history_lengths"] = {k: len(v) for k, v in state.rollback.history.items()}
+        tensors.update(rollback_tensors)
     # Clone: the best set may share storage with the current one, which safetensors refuses.
     blob = st_save({k: v.detach().cpu().clone() for k, v in tensors.items()}, metadata={"state": json.dumps(meta)})
     path = Path(folder) / CHECKPOINT_FILE
@@ -102,24 +117,26 @@ def load_checkpoint(folder: str | Path, device: torch.device) -> tuple[TrainStat
     if meta.get("version") != CHECKPOINT_VERSION:
         raise CheckpointError(f"{path} has checkpoint version {meta.get('version')}, expected {CHECKPOINT_VERSION}")
 
-    def group(prefix: str) -> dict[str, torch.Tensor]:
-        return {k[len(prefix) :]: v.to(device) for k, v in tensors.items() if k.startswith(prefix)}
+    def unflatten(part: dict[str, Any], prefix: str, history: dict[str, list[dict]]) -> TrainState:
+        def group(name: str) -> dict[str, torch.Tensor]:
+            start = f"{prefix}{name}."
+            return {k[len(start) :]: v.to(device) for k, v in tensors.items() if k.startswith(start)}
 
-    optimizer = {
-        "state": {int(i): {n: tensors[f"adam.{i}.{n}"] for n in names} for i, names in meta["adam_keys"].items()},
-        "param_groups": meta["param_groups"],
-    }
-    state = TrainState(
-        step=meta["step"],
-        synthetic=group("synthetic."),
-        optimizer=optimizer,
-        generator=tensors["generator"],
-        best=group("best."),
-        best_val_acc=meta["best_val_acc"],
-        best_step=meta["best_step"],
-        nan_retries=meta["nan_retries"],
-        elapsed=meta["elapsed"],
-        history=meta["history"],
-    )
+        optimizer = {
+            "state": {int(i): {n: tensors[f"{prefix}adam.{i}.{n}"] for n in names} for i, names in part["adam_keys"].items()},
+            "param_groups": part["param_groups"],
+        }
+        return TrainState(
+            step=part["step"], synthetic=group("synthetic"), optimizer=optimizer, generator=tensors[f"{prefix}generator"],
+            best=group("best"), best_val_acc=part["best_val_acc"], best_step=part["best_step"],
+            nan_retries=part["nan_retries"], elapsed=part["elapsed"], history=history,
+        )
+
+    try:
+        state = unflatten(meta, "", meta["history"])
+        if "rollback" in meta:  # absent in checkpoints from before the guard's target was saved
+            lengths = meta["rollback"]["history_lengths"]
+            state.rollback = unflatten(meta["rollback"], "rollback.", {k: v[: lengths[k]] for k, v in meta["history"].items()})
+    except KeyError as err:
+        raise CheckpointError(f"{path} is damaged (missing {err}); delete it to start over") from err
     return state, meta["identity"]
-

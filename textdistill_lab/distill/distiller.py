@@ -8,6 +8,7 @@ back and halves the outer learning rate, checkpoints on a schedule and on Ctrl-C
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -232,7 +233,10 @@ class Distiller:
 
     def _loop(self, state: TrainState, step_fn: OuterStep, stop: StopSignals) -> TrainState:
         cfg, ctx = self.config, self._ctx
-        previous = first = state  # previous: the last state known to lead to a finite step (roll-back target)
+        first = state
+        # previous: the last state known to lead to a finite step (roll-back target); saved with every
+        # state as its ``rollback`` so that a resumed run rolls back exactly as the uninterrupted one.
+        previous = state.rollback if state.rollback is not None else state
         started = time.perf_counter() - state.elapsed
         autocast = torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
         while state.step < cfg.outer_steps:
@@ -260,10 +264,11 @@ class Distiller:
                 new = self._capture(step=step, best=state.best, best_val_acc=state.best_val_acc,
                                     best_step=state.best_step, history=history, nan_retries=state.nan_retries,
                                     elapsed=elapsed)
+                new.rollback = dataclasses.replace(state, rollback=None)  # one state back, not a chain
                 validated = step % cfg.validate_every == 0 or step == cfg.outer_steps
                 if validated:
                     new = self._validate(new)
-                previous, state = state, new
+                previous, state = new.rollback, new
                 if self._checkpoint_dir is not None and step % cfg.checkpoint_every == 0:
                     save_checkpoint(self._checkpoint_dir, state, self._identity)
                 notify(self._callbacks, "on_step", record)
