@@ -36,6 +36,7 @@ from textdistill_lab.data import DataError, NeedsInternetError, load_dataset
 from textdistill_lab.distill import DistillConfig, Distiller
 from textdistill_lab.evaluate import evaluate
 from textdistill_lab.fidelity import decode_fidelity, fit_tfidf, split_documents, tfidf_test_accuracy
+from textdistill_lab.table import Table
 from textdistill_lab.vectors import load_vectors
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -145,12 +146,7 @@ COLUMNS = ["dataset", "set", "textcnn %", "decoded %", "dec/dist", "cosine", "tf
 
 
 def print_table(datasets: dict) -> None:
-    rows = [COLUMNS, *table_rows(datasets)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    for k, row in enumerate(rows):
-        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+    print(Table(COLUMNS, table_rows(datasets)).to_text(rule=True))
     for name, entry in datasets.items():
         if "error" in entry:
             print(f"{name}: skipped: {entry['error']}")

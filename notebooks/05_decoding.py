@@ -290,6 +290,6 @@ check("Exercise 2", changed_share, lambda a: 0 <= float(a) <= 1, "compare indice
 # ```
 # `decoded/distilled` is exactly 1.00: every row is the vector of the saved word. The texts read like
 # keyword lists of their class rather than sentences — the network learns from which words appear
-# where, not from grammar — and the accuracy usually sits between a random real subset and the free
-# matrices (see the figure above for the measured runs).
+# where, not from grammar. In the saved runs above (200 outer steps) the word sets beat a random real
+# subset on trec, mr and sms-spam, and reached 0.87, 1.10 and 0.98 of the free sets' accuracy.
 # </details>
