@@ -185,16 +185,24 @@ px.bar(chart, x="training", y="accuracy", error_y="std", range_y=[0, 1],
 
 # %% [markdown]
 # What to take away (the numbers are this run's, printed by the cell below):
-# - The student has a quarter of the teacher's parameters and loses accuracy: averaging word vectors
-#   throws away word order, which a TextCNN uses. Its two rows show what the teacher's soft targets
-#   add: they carry the teacher's knowledge of which classes resemble each other.
+# - The student has a quarter of the teacher's parameters and loses accuracy
+#   ({glue:text}`ch1_student_soft:.1%` with soft targets, {glue:text}`ch1_student_hard:.1%` with hard
+#   labels, the teacher {glue:text}`ch1_teacher:.1%`): averaging word vectors throws away word order,
+#   which a TextCNN uses. Its two rows show what the teacher's soft targets add: they carry the
+#   teacher's knowledge of which classes resemble each other.
 # - The distilled set replaces 3,925 questions by 60 matrices. Compare it with the 60 random
-#   questions first (same size), then with the teacher (all the data). Making it is expensive (an
+#   questions first (same size: {glue:text}`ch1_distilled:.1%` distilled vs {glue:text}`ch1_random:.1%`
+#   random), then with the teacher (all the data). Making it is expensive (an
 #   optimisation *through* training), but training on it afterwards takes a few SGD steps — that is
 #   what makes it useful for repeated training: architecture search, continual learning, teaching.
 # - The two are orthogonal: you can train a small student on distilled data (exercise 3).
 
 # %%
+from textdistill_lab.quote import quote  # the numbers the text above quotes, in the book
+
+for name, value in [("teacher", teacher_acc), ("student_soft", student_soft.mean), ("student_hard", student_hard.mean),
+                    ("distilled", on_distilled.mean), ("random", on_random.mean)]:
+    quote(f"ch1_{name}", value)
 print(f"student: {student_soft.mean:.1%} with soft targets vs {student_hard.mean:.1%} with hard labels")
 print(f"60 samples: distilled {on_distilled.mean:.1%} vs random {on_random.mean:.1%}; "
       f"teacher on all {len(dataset.train):,} texts {teacher_acc:.1%}; {distill_seconds:.0f} s of distillation")

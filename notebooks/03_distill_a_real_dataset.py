@@ -158,22 +158,34 @@ table["ratio_to_full"] = table["test_mean"] / table.loc[0, "test_mean"]
 table["sgd_steps"] = [round(steps_per_epoch[label] * epoch) for label, epoch in zip(table["label"], table["selected_epoch"])]
 reference = tfidf_reference(dataset)  # a non-neural reference on the same texts: TF-IDF + linear SVM, C on validation
 print(f"TF-IDF + linear SVM: {reference.mean:.3f} (ratio to full {reference.mean / table.loc[0, 'test_mean']:.2f})")
+from textdistill_lab.quote import quote  # the numbers the text below quotes, in the book
+
+by_label = table.set_index("label")
+for key, label in labels.items():
+    quote(f"ch3_{key}", by_label.loc[label, "test_mean"])
+    quote(f"ch3_{key}_steps", by_label.loc[label, "sgd_steps"])
+quote("ch3_ratio", by_label.loc[labels["distilled"], "ratio_to_full"])
+quote("ch3_tfidf", reference.mean)
 table[["label", "samples", "test_mean", "test_std", "ratio_to_full", "selected_epoch", "sgd_steps", "seconds"]]
 
 # %% [markdown]
 # How to read it:
 # - **distilled vs random** at the same size is the comparison that matters: both are 60 samples,
-#   but the distilled ones were *made to teach*.
+#   but the distilled ones were *made to teach* (here {glue:text}`ch3_distilled:.1%` distilled vs
+#   {glue:text}`ch3_random:.1%` random).
 # - **distilled vs full**: the paper reports about 90% of full-data accuracy at 0.1% of the data on
-#   its large benchmarks; TREC is small, so 60 samples are already 1.5% of it.
+#   its large benchmarks; TREC is small, so 60 samples are already 1.5% of it. Here the distilled set
+#   reaches {glue:text}`ch3_ratio:.2f` of full data's {glue:text}`ch3_full:.1%`.
 # - **epochs**: the distilled set was optimised for one pass of its learned schedule from a fresh
 #   start; replaying it again can still add a little (the evaluator picks the epoch on validation).
-# - **SGD steps**: the distilled set reaches its accuracy in a few dozen parameter updates; the full
-#   data needs hundreds (the `sgd_steps` column, at the epoch chosen on validation).
-# - **the TF-IDF line** (printed above the table) is where a bag of 1-2-grams with a linear SVM stands
-#   on the same texts: on TREC it is above this frozen-vector TextCNN, even when that is tuned on
-#   validation (`benchmarks/bench_yardsticks.py`). A ratio to full data is only as good as its
-#   denominator.
+# - **SGD steps**: one replay of the distilled set is $T$ parameter updates, one epoch of full data
+#   is 62. The `sgd_steps` column counts the updates each set took to reach its accuracy (at the
+#   epoch chosen on validation): here {glue:text}`ch3_distilled_steps:d` for the distilled set,
+#   {glue:text}`ch3_full_steps:d` for full data.
+# - **the TF-IDF line** (printed above the table; {glue:text}`ch3_tfidf:.1%` here) is where a bag of
+#   1-2-grams with a linear SVM stands on the same texts: on TREC it is above this frozen-vector
+#   TextCNN, even when that is tuned on validation (`benchmarks/bench_yardsticks.py`). A ratio to
+#   full data is only as good as its denominator.
 #
 # ## Save it, load it
 #

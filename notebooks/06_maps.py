@@ -130,8 +130,15 @@ outlying = {
 for kind, shares in outlying.items():
     print(f"{kind:9s}: median {np.median(shares):.2f}; beyond 95% of their class: {(shares > 0.95).mean():.0%} of samples")
 
+from textdistill_lab.quote import quote  # the numbers the text below quotes, in the book
+
+for kind, shares in outlying.items():
+    quote(f"ch6_{kind}_median", np.median(shares))
+
 # %% [markdown]
-# Read the two medians against 0.5. If the distilled median is far above the random one, the
+# Read the two medians against 0.5: here {glue:text}`ch6_distilled_median:.2f` for the distilled
+# samples and {glue:text}`ch6_random_median:.2f` for the random ones. If the distilled median is far
+# above the random one, the
 # distilled samples have been pushed out of their class's cloud; if the two are close, distillation
 # nudged them only a little from the real questions they started from (`init="real"`), and what
 # makes them special is not visible in word space — which is what map 2 is for.

@@ -139,11 +139,15 @@ flattery = protocol.accuracy[0] - protocol.accuracy[1]
 print(f"judged from the Θ0 it was distilled for: {protocol.accuracy[0]:.1%}; from fresh Θ0: {protocol.accuracy[1]:.1%} "
       f"(judging from its own Θ0 adds {100 * flattery:+.1f} points in this run)")
 
+from textdistill_lab.quote import quote  # the number the text below quotes, in the book
+
+quote("ch7_flattery_points", 100 * flattery)
+
 # %% [markdown]
 # The first row is the number a paper would report; the second is what a user gets with a new
 # network. The gap is what the fixed protocol flatters by: it grows with the outer steps, as the data
-# learns more about its one $\theta_0$ (at a short budget it can be small or even negative — the
-# line above says which it is here). The random protocol gives data meant to teach *any*
+# learns more about its one $\theta_0$ (at a short budget it can be small or even negative; here it
+# is {glue:text}`ch7_flattery_points:+.1f` points). The random protocol gives data meant to teach *any*
 # initialisation — the honest default.
 #
 # ## 3. Step order and other architectures

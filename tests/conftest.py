@@ -91,6 +91,23 @@ def executed_chapters(build_book, tmp_path_factory: pytest.TempPathFactory) -> d
     return build_book.execute_all("smoke", folder, jobs=2, use_cache=False)
 
 
+# The prose's numbers: `{glue:text}`key:format`` roles in markdown, values stored by textdistill_lab.quote.
+GLUE_ROLE = re.compile(r"\{glue:text\}`(\w+)(?::([^`]+))?`")
+
+
+def glue_roles(notebook) -> list[tuple[str, str]]:
+    """(key, format) of every ``{glue:text}`` role in a notebook's markdown cells, in order."""
+    return [(key, fmt or "") for cell in notebook.cells if cell.cell_type == "markdown"
+            for key, fmt in GLUE_ROLE.findall(cell.source)]
+
+
+def glued(notebook) -> dict[str, str]:
+    """key -> the plain text of the value an executed notebook's code cells glued under that key."""
+    return {output.metadata["scrapbook"]["name"]: output.data["application/papermill.record/text/plain"]
+            for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+            if "scrapbook" in output.get("metadata", {})}
+
+
 # ---------------------------------------------------------------------------------------------- runs from files
 
 

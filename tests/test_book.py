@@ -13,10 +13,13 @@ import http.server
 import re
 import threading
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
+from conftest import glue_roles, glued
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -93,6 +96,21 @@ def test_no_widget_snapshots_in_static_pages(built_book: tuple[Path, str]) -> No
         page = (built_book[0] / f"{chapter}.html").read_text()
         assert "application/vnd.jupyter.widget-view+json" not in page, f"{chapter}: contains a widget snapshot"
         assert len(re.findall(r'class="plotly-graph-div"', page)) >= 1, f"{chapter}: no plotly figure on the page"
+
+
+def test_prose_numbers_are_the_executed_outputs(built_book: tuple[Path, str], executed_chapters: dict) -> None:
+    # Every {glue:text}`key:format` role in a chapter's prose shows the value its run stored, formatted.
+    from myst_nb.core.variables import format_plain_text
+
+    pasted = 0
+    for chapter in chapters():
+        notebook = nbformat.read(executed_chapters[Path(chapter).name], as_version=4)
+        values, page = glued(notebook), (built_book[0] / f"{chapter}.html").read_text()
+        for key, fmt in glue_roles(notebook):
+            shown = f'<span class="pasted-text">{escape(format_plain_text(values[key], fmt))}</span>'
+            assert shown in page, f"{chapter}: the prose does not show {key} = {values[key]} as {shown}"
+            pasted += 1
+    assert pasted >= 10, f"only {pasted} numbers glued into the prose of the whole book"
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import jupytext
 import nbformat
 import pytest
 import yaml
+from conftest import glue_roles, glued
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -112,11 +113,13 @@ def test_ipynb_asks_colab_for_a_gpu(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_prose_quotes_no_measured_accuracy(name: str) -> None:
     # A measured number typed into the prose disagrees with the page as soon as the budget or the code
-    # changes; the chapters print such sentences from their results instead (the header's run time,
-    # measured by benchmarks/bench_notebooks.py, is the exception).
+    # changes; the chapters store such numbers (textdistill_lab.quote) and the book pastes them into
+    # the text with myst-nb's {glue:text} role (the header's run time, measured by
+    # benchmarks/bench_notebooks.py, is the exception).
     cells = [c.source for c in jupytext.read(NOTEBOOKS / f"{name}.py").cells if c.cell_type == "markdown"][1:]
     quoted = [m for source in cells for m in re.findall(r"\b\d{2}\.\d%", source)]
-    assert not quoted, f"{name}: prose quotes measured accuracies {quoted}; print them from the run instead"
+    assert not quoted, (f"{name}: prose quotes measured accuracies {quoted}; store them with "
+                        "textdistill_lab.quote.quote and write {glue:text}`key:.1%` instead")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -144,3 +147,5 @@ def test_executes_at_smoke_budget(name: str, executed_chapters: dict) -> None:
     assert not errors, f"{name}: cells raised {[e.ename for e in errors]}"
     banner = code_cells[0].outputs[-1]["data"]["text/html"]
     assert "smoke" in banner.lower(), f"{name}: a page run at smoke size must say so in its first cell's output"
+    missing = sorted({key for key, _ in glue_roles(nb)} - set(glued(nb)))
+    assert not missing, f"{name}: the prose quotes {missing} but no code cell stores them (textdistill_lab.quote.quote)"
