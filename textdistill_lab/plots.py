@@ -146,14 +146,14 @@ def distillation_replay(
 
     def caption(upto: int) -> list[dict]:
         text = f"step {steps[upto]}: {captions[upto]}" if steps else ""
-        return [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": -0.32, "showarrow": False,
+        return [{"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": -0.6, "yanchor": "top", "showarrow": False,
                  "xanchor": "left", "align": "left", "font": {"size": 13}}]
 
     last = len(steps) - 1
     fig = go.Figure(data=traces(last) if steps else [])
     fig.update_layout(title=title, xaxis_title="outer step (one update of the synthetic set)",
                       yaxis_title="validation accuracy", annotations=caption(last) if steps else [],
-                      **{**_LAYOUT, "height": 470, "margin": {**_LAYOUT["margin"], "b": 150}})
+                      **{**_LAYOUT, "height": 520, "margin": {**_LAYOUT["margin"], "b": 200}})
     if len(steps) > 1:
         fig.frames = [go.Frame(data=traces(i), layout={"annotations": caption(i)}, name=str(i)) for i in range(len(steps))]
         fig.update_layout(sliders=[{
