@@ -27,8 +27,8 @@ DEFAULT_BUDGET = "class"
 # The distiller's sizes for a smoke run: two outer steps of a two-step inner loop.
 SMOKE_DISTILL = {"outer_steps": 2, "steps": 2, "validate_every": 2, "validate_inits": 1, "real_batch": 64}
 # Chapters 4 and 8's experiment runner at smoke size (experiment.Budget.from_sizes; "full" holds FullTraining fields).
-SMOKE_EXPERIMENT = {"full": {"max_epochs": 2, "patience": 1, "lrs": (1e-3,)}, "subset_epochs": 2, "max_train": 300, "max_per_class": 2,
-                     "distill": {**SMOKE_DISTILL, "match_rounds": 2}}
+SMOKE_EXPERIMENT = {"full": {"max_epochs": 2, "patience": 1, "lrs": (1e-3,)}, "subset_epochs": 2, "max_train": 300,
+                    "max_per_class": 2, "distill": {**SMOKE_DISTILL, "match_rounds": 2}}
 # How the full-data yardstick trains at the class budget: the tuned recipe, fewer epochs and one lr.
 CLASS_FULL_TRAINING = {"max_epochs": 6, "patience": 2, "lrs": (1e-3,)}
 ALWAYS_FULL = {2}  # chapters whose sizes do not depend on the budget

@@ -80,11 +80,8 @@ class DemoResult:
 
     def table(self) -> list[list[str]]:
         """The summary rows (text cells), in :data:`TABLE_COLUMNS` order."""
-        per_class = self.comparison.per_class
-        names = {"reference": "TF-IDF + linear SVM", "random": f"random {per_class}/class",
-                 "distilled": f"distilled {per_class}/class"}
         return [
-            [names.get(r["set"], r["label"]), str(r["samples"]), f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}%",
+            [r["label"], str(r["samples"]), f"{100 * r['test_mean']:.1f} ± {100 * r['test_std']:.1f}%",
              f"{r['ratio_to_full']:.2f}", r["trained_by"], f"{r['make_s']:.1f}", f"{r['train_s_per_seed']:.1f}"]
             for r in self.comparison.rows()
         ]
