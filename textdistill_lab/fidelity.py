@@ -30,9 +30,14 @@ from .vectors import WordVectors
 Document = list[str]  # one text as its tokens
 
 
+def _dropped(decoded: Decoded, weak_as_padding: bool) -> np.ndarray:
+    """``(samples, tokens)`` rows that decode to padding: padding rows, and weak ones if asked."""
+    return decoded.padding | decoded.weak if weak_as_padding else decoded.padding
+
+
 def decoded_words(decoded: Decoded, *, weak_as_padding: bool = True) -> list[Document]:
     """Per sample, the nearest word of each row that is not padding (nor weak, by default)."""
-    dropped = decoded.padding | decoded.weak if weak_as_padding else decoded.padding
+    dropped = _dropped(decoded, weak_as_padding)
     return [[decoded.word(i, p) for p in range(decoded.indices.shape[1]) if not dropped[i, p]]
             for i in range(decoded.num_samples)]
 
@@ -42,7 +47,7 @@ def decoded_matrices(decoded: Decoded, vectors: WordVectors, *, weak_as_padding:
 
     Rows keep their positions, so a model sees the words where the matrix had them.
     """
-    dropped = decoded.padding | decoded.weak if weak_as_padding else decoded.padding
+    dropped = _dropped(decoded, weak_as_padding)
     rows = np.stack([vectors.matrix[vectors.index_of(w)] for w in decoded.words])  # (candidates, dim)
     data = rows[decoded.indices[:, :, 0]].astype(np.float32)  # (samples, tokens, dim)
     data[dropped] = 0.0
