@@ -33,7 +33,7 @@ from textdistill_lab.baselines import full_data, kcenter, random_subset
 from textdistill_lab.data import DataError, NeedsInternetError, load_dataset
 from textdistill_lab.distill import DistillConfig, Distiller
 from textdistill_lab.distill.config import METHODS
-from textdistill_lab.evaluate import EvalResult, evaluate, step_order_effect
+from textdistill_lab.evaluate import EvalResult, evaluate, has_step_order, step_order_effect
 from textdistill_lab.vectors import load_vectors
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -103,10 +103,13 @@ def distilled_rows(config: DistillConfig, dataset, vectors, full: EvalResult, sm
     label = f"{config.method} ({config.protocol}) {config.per_class}/class"
     trained = evaluate(distilled, dataset, vectors, label=f"{label}, standard", **small)
     rows = [_row(trained, full, config.per_class, **cost)]
-    if len(distilled.lrs):  # learned steps to replay (the matching methods learn none)
+    if len(distilled.lrs) and has_step_order(distilled):  # learned steps to replay, in order and shuffled
         effect = step_order_effect(distilled, dataset, vectors, seeds=small["seeds"], label=label)
         rows[:0] = [_row(effect["in_order"], full, config.per_class, **cost),
                     _row(effect["shuffled"], full, config.per_class, **cost)]
+    elif len(distilled.lrs):  # every step trains on the whole set: one order only (the matching methods learn no steps)
+        replayed = evaluate(distilled, dataset, vectors, mode="replay", seeds=small["seeds"], label=f"{label}, replay")
+        rows[:0] = [_row(replayed, full, config.per_class, **cost)]
     if config.protocol == "fixed":  # the paper's own number: evaluated from the very Θ0 it was distilled for
         own = evaluate(distilled, dataset, vectors, mode="replay", seeds=(config.seed,), progress=progress,
                        label=f"{label}, replay from its own Θ0")

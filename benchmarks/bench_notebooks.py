@@ -7,7 +7,8 @@ number is that notebook's own peak. Binder gives 2 GB; the run-time headers of t
 these numbers.
 
 Run: ``.venv/bin/python benchmarks/bench_notebooks.py [--budget full|class] [--notebooks 03_distill_a_real_dataset ...] [--save DIR]``;
-writes benchmarks/results/notebooks.json (notebooks-class.json for the class budget). Notebook 08 runs
+writes benchmarks/results/notebooks.json (notebooks-class.json for the class budget), replacing the rows of the
+notebooks it ran and keeping the others, each row with the command and load of its own run. Notebook 08 runs
 at the smoke budget under ``full`` (its full run is the paper's Table 2 on a GPU).
 """
 
@@ -85,7 +86,19 @@ def main() -> None:
     meta = {"machine": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
             "load_average_at_end": os.getloadavg(), "command": "python " + " ".join(sys.argv)}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / ("notebooks.json" if args.budget == "full" else f"notebooks-{args.budget}.json")).write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    path = RESULTS / ("notebooks.json" if args.budget == "full" else f"notebooks-{args.budget}.json")
+    path.write_text(json.dumps(merged(path, rows, meta), indent=2))
+
+
+def merged(path: Path, rows: list[dict], meta: dict) -> dict:
+    """The results file with ``rows`` replacing the rows of the same notebooks; the others are kept
+    with the run that measured them (each row carries its own command and load)."""
+    for row in rows:
+        row["run"] = meta
+    kept = json.loads(path.read_text())["rows"] if path.exists() else []
+    fresh = {row["notebook"] for row in rows}
+    ordered = sorted([r for r in kept if r["notebook"] not in fresh] + rows, key=lambda r: r["notebook"])
+    return {"meta": meta, "rows": ordered}
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@
 #
 # **Prerequisites**: chapters 2 and 3.
 #
-# **Run time** (full size, measured on an otherwise idle 2-core CPU (`benchmarks/bench_notebooks.py`): 2 min 12 s, peak memory 0.86 GB; not measured on a GPU — none was available).
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 42 s at the class budget; peak memory 0.75 GB; not measured on a GPU — none was available.
 # Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
 # 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 
@@ -72,7 +72,7 @@ from textdistill_lab import (
 )
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-PER_CLASS = 5
+PER_CLASS = 10  # at least `steps` (10) per class, so each learned step has its own batch (section 3)
 DISTILL_BUDGET = SIZES.distill  # DistillConfig fields that differ from its defaults
 SEEDS = SIZES.seeds  # fresh initialisations; seed 0 is the fixed Θ0 below
 STANDARD_EPOCHS = SIZES.standard_epochs  # shuffled-minibatch training of small sets

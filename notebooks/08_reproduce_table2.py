@@ -27,9 +27,9 @@
 #
 # **Prerequisites**: chapter 3 (full vs random vs distilled).
 #
-# **Run time** (measured on an otherwise idle 2-core CPU: 7 s for the smoke run; the full offline table,
-# `textdistill reproduce table2`, took 30 min and 2.1 GB; the online run was not measured here — no GPU
-# and no internet were available).
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 14 s at the class budget; peak memory 0.86 GB; not measured on a GPU — none was available.
+# Its `"full"` budget is the whole offline Table 2 (four datasets, five seeds: the demo's comparison four
+# times over), a job of tens of minutes on a CPU that is not timed here; the online run needs internet.
 # **Online** (internet, ideally a Colab GPU: *Runtime → Change runtime type → GPU*) it downloads the
 # eight benchmarks from the Hugging Face hub. **Offline** it runs the offline analogues instead and
 # says so in a banner. Set `BUDGET = "smoke"` in the first code cell for a tiny offline run that takes seconds.

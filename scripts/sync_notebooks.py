@@ -4,6 +4,8 @@ The .py files are the source of truth. This script also points every notebook's 
 badges, and the Colab install line, at the repository and ref (a release tag) named in
 book/_config.yml, so changing the repository URL or the release is one edit there plus one run of
 this script. The .ipynb files ask Colab for a GPU runtime (notebook metadata ``accelerator``).
+Each header's run-time line is written from benchmarks/bench_notebooks.py's results, so the times a
+reader sees are the ones that benchmark measured.
 
     python scripts/sync_notebooks.py          # rewrite URLs in the .py files, regenerate .ipynb
     python scripts/sync_notebooks.py --check  # exit 1 (and say which) if anything is out of date
@@ -12,6 +14,7 @@ this script. The .ipynb files ask Colab for a GPU runtime (notebook metadata ``a
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -21,6 +24,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+RESULTS = ROOT / "benchmarks" / "results"
+# The header's run-time line (one line of the first markdown cell), written by run_time_line.
+RUN_TIME = re.compile(r"^# \*\*Run time\*\*.*$", re.M)
+NO_GPU = "not measured on a GPU — none was available"
 # The three places a notebook names the repository: Colab badge, Binder badge, Colab install line.
 REPO_REFERENCES = (
     re.compile(r"colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/"),
@@ -46,6 +53,34 @@ def with_repository(text: str, org: str, repo: str, branch: str) -> str:
     return REPO_REFERENCES[2].sub(f'git+https://github.com/{org}/{repo}@{branch}"', text)
 
 
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def measured_times() -> dict[str, dict[str, dict]]:
+    """notebook name -> budget -> its row of bench_notebooks.py's results (class and full)."""
+    times: dict[str, dict[str, dict]] = {}
+    for budget, file in (("class", "notebooks-class.json"), ("full", "notebooks.json")):
+        path = RESULTS / file
+        rows = json.loads(path.read_text())["rows"] if path.exists() else []
+        for row in rows:
+            if "seconds" in row and row.get("budget") == budget:
+                times.setdefault(row["notebook"], {})[budget] = row
+    return times
+
+
+def run_time_line(name: str, times: dict[str, dict[str, dict]]) -> str:
+    """The header line quoting ``name``'s measured run time at each budget and its peak memory."""
+    rows = times.get(name, {})
+    if not rows:
+        return f"# **Run time**: not measured yet (run benchmarks/bench_notebooks.py, then this script); {NO_GPU}."
+    parts = [f"{_duration(rows[b]['seconds'])} at the {b} budget" for b in ("class", "full") if b in rows]
+    peak = max(row["peak_gb"] for row in rows.values())
+    return (f"# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): {', '.join(parts)}; "
+            f"peak memory {peak:.2f} GB; {NO_GPU}.")
+
+
 def sources() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
@@ -66,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="report what is out of date, change nothing")
     args = parser.parse_args(argv)
     org, repo, branch = repository()
+    times = measured_times()
     stale = []
     for source in sources():
         text = source.read_text()
         fixed = with_repository(text, org, repo, branch)
+        fixed = RUN_TIME.sub(lambda _: run_time_line(source.stem, times), fixed, count=1)
         if fixed != text:
-            stale.append(f"{source.name}: repository URLs differ from book/_config.yml")
+            stale.append(f"{source.name}: repository URLs or run times differ from book/_config.yml and benchmarks/results")
             if not args.check:
                 source.write_text(fixed)
         target = source.with_suffix(".ipynb")

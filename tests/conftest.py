@@ -64,13 +64,13 @@ def toy_vectors() -> WordVectors:
     return WordVectors("toy-16d", words, np.asarray(rows, dtype=np.float32))
 
 
-def _build_book_script():
-    """scripts/build_book.py as a module: it executes the chapters and stages the book."""
+def script_module(name: str):
+    """scripts/``name``.py as a module (the scripts are not a package)."""
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "build_book.py"
-    spec = importlib.util.spec_from_file_location("build_book", path)
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -78,7 +78,8 @@ def _build_book_script():
 
 @pytest.fixture(scope="session")
 def build_book():
-    return _build_book_script()
+    """scripts/build_book.py: it executes the chapters and stages the book."""
+    return script_module("build_book")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,9 @@ from torch.func import functional_call
 from textdistill_lab.baselines import as_embedding, full_data, random_subset
 from textdistill_lab.data import build_dataset
 from textdistill_lab.distilled_set import DistilledSet
-from textdistill_lab.evaluate import EvalResult, FingerprintError, compare, evaluate, resolve_mode, step_order_effect
+from textdistill_lab.evaluate import (
+    EvalResult, FingerprintError, compare, evaluate, has_step_order, resolve_mode, step_order_effect,
+)
 from textdistill_lab.models import embed, init_params, make_model
 
 
@@ -167,7 +169,14 @@ def test_step_order_effect(toy_dataset, matrix, distilled):
     np.testing.assert_array_equal(effect["in_order"].test_acc, in_order.test_acc)
     one_step = DistilledSet(data=distilled.data, labels=distilled.labels, class_names=distilled.class_names,
                             lrs=torch.tensor([0.5]), dataset_fingerprint=toy_dataset.fingerprint)
-    assert step_order_effect(one_step, toy_dataset, matrix, seeds=(0,))["drop"] == 0.0  # one step has one order
+    assert has_step_order(distilled) and not has_step_order(one_step)
+    with pytest.raises(ValueError, match="no order to shuffle"):  # one step has one order
+        step_order_effect(one_step, toy_dataset, matrix, seeds=(0,))
+    whole = DistilledSet(data=distilled.data, labels=distilled.labels, class_names=distilled.class_names,
+                         lrs=torch.full((8,), 0.5), steps=8, dataset_fingerprint=toy_dataset.fingerprint)
+    assert not has_step_order(whole)
+    with pytest.raises(ValueError, match="per_class >= steps"):  # fewer samples per class than steps: every step
+        step_order_effect(whole, toy_dataset, matrix, seeds=(0,))  # trains on the whole set, whatever the order
 
 
 def test_step_order_effect_exposes_a_set_that_only_works_in_order(toy_dataset, matrix):

@@ -14,7 +14,7 @@ import jupytext
 import nbformat
 import pytest
 import yaml
-from conftest import glue_roles, glued
+from conftest import glue_roles, glued, script_module
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -61,6 +61,26 @@ def test_ipynb_committed_without_outputs(name: str) -> None:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not dirty, f"{name}.ipynb has outputs in cells {dirty}; regenerate it with python scripts/sync_notebooks.py"
+
+
+def test_headers_quote_the_measured_run_times_and_the_pairs_are_in_sync(capsys) -> None:
+    """What scripts/sync_notebooks.py writes (badges, run-time lines from benchmarks/results, .ipynb) is there."""
+    sync = script_module("sync_notebooks")
+    assert sync.main(["--check"]) == 0, capsys.readouterr().out
+    times = sync.measured_times()
+    for name in NAMES:
+        header = jupytext.read(NOTEBOOKS / f"{name}.py").cells[0].source
+        assert sync.run_time_line(name, times).removeprefix("# ") in header, name
+        assert "class" in times.get(name, {}), f"{name}: no class-budget time in benchmarks/results/notebooks-class.json"
+
+
+def test_run_time_line_says_minutes_and_budget() -> None:
+    sync = script_module("sync_notebooks")
+    times = {"x": {"class": {"seconds": 109.4, "peak_gb": 0.88}, "full": {"seconds": 61.0, "peak_gb": 0.91}}}
+    assert sync.run_time_line("x", times) == (
+        "# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 49 s at the class "
+        "budget, 1 min 01 s at the full budget; peak memory 0.91 GB; not measured on a GPU — none was available.")
+    assert "not measured yet" in sync.run_time_line("y", times)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -36,8 +36,8 @@ from .distilled_set import DistilledSet, check_vectors
 from .io import atomic_write_json
 from .models import embed, init_params, make_model
 from .training import (
-    STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, Batch, Params, accuracy, replay_schedule, resolve_device,
-    standard_epoch, train_steps,
+    STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, Batch, Params, accuracy, every_step_uses_whole_set, replay_schedule,
+    resolve_device, standard_epoch, train_steps,
 )
 from .validators import check_instance, check_int, check_seeds
 from .vectors import WordVectors
@@ -287,6 +287,13 @@ def compare(results: Sequence[EvalResult]) -> pd.DataFrame:
     return pd.DataFrame([r.summary() for r in results])
 
 
+def has_step_order(distilled: DistilledSet) -> bool:
+    """Whether shuffling the set's learned steps can change anything: not when every step trains on
+    the same batch (one step, ``full-batch`` inner mode, or fewer samples per class than steps)."""
+    return (distilled.steps >= 2 and distilled.config.get("inner_mode", "replay") != "full-batch"
+            and not every_step_uses_whole_set(distilled.labels, distilled.steps))
+
+
 def step_order_effect(
     distilled: DistilledSet,
     dataset: TextDataset,
@@ -303,6 +310,12 @@ def step_order_effect(
     kept in place), from the same initialisations. A large ``drop`` means the data only works as
     a fixed sequence of steps, not as a dataset.
     """
+    if not has_step_order(distilled):
+        inner_mode = distilled.config.get("inner_mode", "replay")
+        raise ValueError(
+            f"every learned step of this set trains on the same batch (steps={distilled.steps}, inner_mode={inner_mode!r}, "
+            f"{int(torch.bincount(distilled.hard_labels).min())} samples per class at least), so its steps have no order to "
+            "shuffle; distil with per_class >= steps and inner_mode='replay' to measure the step-order effect")
     label = label or _default_label(distilled)
     kwargs = dict(arch=arch, seeds=seeds, device=device)
     ordered = evaluate(distilled, dataset, embedding, mode="replay", label=f"{label}, replay", **kwargs)

@@ -40,16 +40,21 @@ def step_batches(data: torch.Tensor, labels: torch.Tensor, steps: int) -> list[B
     Sample ``i`` goes to batch ``i % steps`` within its class, so every batch sees every class when
     ``per_class >= steps``. With fewer samples per class than steps, every step uses the whole set.
     """
-    hard = labels.argmax(dim=1)
-    per_class = int(torch.bincount(hard).min())
-    if per_class < steps:
+    if every_step_uses_whole_set(labels, steps):
         return [(data, labels)] * steps
+    hard = labels.argmax(dim=1)
     position = torch.empty_like(hard)
     for cls in hard.unique():
         members = (hard == cls).nonzero().flatten()
         position[members] = torch.arange(len(members), device=hard.device)
     groups = [(position % steps == s).nonzero().flatten() for s in range(steps)]
     return [(data[g], labels[g]) for g in groups]
+
+
+def every_step_uses_whole_set(labels: torch.Tensor, steps: int) -> bool:
+    """True when :func:`step_batches` gives every step the whole set (fewer samples per class than
+    steps): such a schedule has no order, so shuffling its steps changes nothing."""
+    return int(torch.bincount(labels.argmax(dim=1)).min()) < steps
 
 
 def replay_schedule(data: torch.Tensor, labels: torch.Tensor, steps: int, replays: int, mode: str = "replay") -> list[Batch]:
