@@ -213,7 +213,7 @@ print(f"60 samples: distilled {on_distilled.mean:.1%} vs random {on_random.mean:
 # %% [markdown]
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Train the student on soft targets at $\tau = 1$ and $\tau = 10$. Which temperature
@@ -249,10 +249,34 @@ check("Exercise 1", by_tau, lambda a: set(a) == {1.0, 10.0} and all(0 <= v <= 1 
 #
 # **Exercise 2.** Hinton et al. combine two terms: $\tau^2$ times the cross-entropy between the
 # student's and the teacher's softened distributions, plus the ordinary hard-label loss. Why the
-# factor $\tau^2$?
-#
+# factor $\tau^2$? Measure it: take a fresh student's logits $z$ and the teacher's logits $v$ on the
+# first 256 training questions, and compute the norm of the gradient of
+# `soft_cross_entropy(z / tau, softmax(v / tau))` with respect to $z$ at $\tau = 10$ and $\tau = 20$.
+
+# %%
+grad_norm = ...  # {tau: norm of the soft loss's gradient w.r.t. the student's logits}, for tau = 10.0 and 20.0
+
+# %% tags=["hide-input"]
+check("Exercise 2", grad_norm, lambda a: set(a) == {10.0, 20.0} and 3 < a[10.0] / a[20.0] < 5,
+      "doubling tau should divide the gradient by about 2^2 = 4; differentiate with torch.autograd.grad(loss, z)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
+# ```python
+# from textdistill_lab.training import soft_cross_entropy
+#
+# student = make_model("meanpool-mlp", vectors.dim, dataset.num_classes)
+# with torch.no_grad():
+#     z_fresh = functional_call(student, init_params("meanpool-mlp", vectors.dim, dataset.num_classes, 0), (train_x[:256],))
+#     v = functional_call(teacher, teacher_params, (train_x[:256],))
+# grad_norm = {}
+# for tau in [10.0, 20.0]:
+#     z = z_fresh.clone().requires_grad_()
+#     (grad,) = torch.autograd.grad(soft_cross_entropy(z / tau, torch.softmax(v / tau, dim=1)), z)
+#     grad_norm[tau] = float(grad.norm())
+# print(f"doubling tau divides the gradient by {grad_norm[10.0] / grad_norm[20.0]:.2f}")
+# ```
 # The gradient of the soft cross-entropy with respect to the student's logits is
 # $(q_i - p_i)/\tau$ when both sides use temperature $\tau$, and the differences $q_i - p_i$
 # themselves shrink like $1/\tau$ for large $\tau$. The gradient therefore scales like $1/\tau^2$;
@@ -261,12 +285,23 @@ check("Exercise 1", by_tau, lambda a: set(a) == {1.0, 10.0} and all(0 <= v <= 1 
 #
 # **Exercise 3.** Combine both ideas: train the small `meanpool-mlp` student on the distilled set.
 # How much accuracy survives, and why might it be lower than for the TextCNN?
-#
+
+# %%
+cross = ...  # evaluate(...) of a meanpool-mlp trained on the distilled set in mode="standard"
+
+# %% tags=["hide-input"]
+check("Exercise 3", cross,
+      lambda a: (a.meta["arch"], a.meta["mode"], a.meta["method"], a.meta["samples"])
+      == ("meanpool-mlp", "standard", distilled.method, distilled.num_samples),
+      "evaluate(distilled, dataset, vectors, arch=\"meanpool-mlp\", mode=\"standard\", ...)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# cross = evaluate(distilled, dataset, vectors, arch="meanpool-mlp", seeds=SEEDS, mode="standard", epochs=30)
-# print(cross.mean)
+# cross = evaluate(distilled, dataset, vectors, arch="meanpool-mlp", seeds=SEEDS, mode="standard",
+#                  epochs=SUBSET_EPOCHS, device=DEVICE)
+# print(f"meanpool-mlp on the distilled set: {cross.mean:.1%} (the TextCNN, replayed: {on_distilled.mean:.1%})")
 # ```
 # The synthetic samples were optimised to train a *TextCNN* in a fixed number of steps; another
 # architecture sees them as unusual inputs and (in `standard` mode) trains on them differently.

@@ -315,7 +315,7 @@ fig.update_layout(title="Memory kept for the backward pass vs number of inner st
 #
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Distil the moons with $T = 1$ instead of 10 (`distill_toy(1, OUTER_STEPS)`). How
@@ -327,7 +327,8 @@ one_step = ...  # fresh_accuracy(...) of the moons distilled with T = 1
 # %% tags=["hide-input"]
 from textdistill_lab.exercises import check
 
-check("Exercise 1", one_step, lambda a: 0 <= float(a) <= 1, "distill_toy(1, OUTER_STEPS) returns the points and rates to pass to fresh_accuracy")
+check("Exercise 1", one_step, lambda a: 0.5 < float(a) <= 1,
+      "distill_toy(1, OUTER_STEPS) returns the points and rates to pass to fresh_accuracy (above chance, 0.5)")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -335,40 +336,76 @@ check("Exercise 1", one_step, lambda a: 0 <= float(a) <= 1, "distill_toy(1, OUTE
 # ```python
 # x1, lr1, _ = distill_toy(1, OUTER_STEPS)
 # one_step = fresh_accuracy(x1, lr1)
-# print(one_step, lr1)
+# print(f"T = 1: {one_step:.1%} from fresh initialisations (learned rate {lr1[0]:.3f}); "
+#       f"T = {T}: {fresh_accuracy(distilled_x, learned_lrs):.1%}")
 # ```
-# With one step the whole lesson must fit in a single gradient: the learned learning rate grows and
-# the points move far out, so that one large step draws a roughly linear boundary. The accuracy is
-# usually a little lower than with 10 steps, because a linear boundary cannot follow the moons.
+# With one step the whole lesson must fit in a single gradient: the points move so that one step
+# from any start draws a roughly linear boundary, which cannot follow the moons. Compare the two
+# accuracies to see how much the extra steps add on this easy problem, and watch where the points go
+# with `snapshots` (the third value `distill_toy` returns).
 # </details>
 #
 # **Exercise 2.** Run the outer loop with one fixed $\theta_0$ (`distill_toy(T, OUTER_STEPS,
 # fixed_theta0=True)`) and compare `fresh_accuracy` with the random-protocol result above.
-#
+
+# %%
+fixed_x, fixed_lrs = ..., ...  # the points and learning rates distill_toy returns with fixed_theta0=True
+
+# %% tags=["hide-input"]
+def from_theta0(x: torch.Tensor, rates: torch.Tensor) -> float:
+    """Real-data accuracy after training from the θ0 that fixed_theta0=True distils for (seed 0)."""
+    return accuracy(train_steps(model, init_params("meanpool-mlp", DIM, NUM_CLASSES, seed=0),
+                                replay_schedule(x, labels, len(rates), 1), rates, create_graph=False))
+
+
+check("Exercise 2", (fixed_x, fixed_lrs),
+      lambda a: a[0].shape == distilled_x.shape and not torch.equal(a[0], distilled_x)
+      and from_theta0(*a) > fresh_accuracy(*a),
+      "distill_toy(T, OUTER_STEPS, fixed_theta0=True) returns (points, rates, snapshots): keep the first two")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# xf, lrf, _ = distill_toy(T, OUTER_STEPS, fixed_theta0=True)
-# print("fixed Θ0:", fresh_accuracy(xf, lrf), " random Θ0:", fresh_accuracy(distilled_x, learned_lrs))
+# fixed_x, fixed_lrs, _ = distill_toy(T, OUTER_STEPS, fixed_theta0=True)
+# print(f"judged from fresh Θ0: distilled for a fixed Θ0 {fresh_accuracy(fixed_x, fixed_lrs):.1%}, "
+#       f"for random Θ0 {fresh_accuracy(distilled_x, learned_lrs):.1%}")
 # ```
 # Data distilled for one initialisation can exploit that initialisation's quirks; judged from fresh
-# initialisations it usually does worse. The paper's code used a fixed $\theta_0$ for both distilling
+# initialisations it usually does worse (the check trains from that one $\theta_0$ too: there the same
+# points do better than from fresh starts). The paper's code used a fixed $\theta_0$ for both distilling
 # and evaluating, which flatters it — chapter 7 measures this on real text.
 # </details>
 #
 # **Exercise 3.** How large must $K$ be for `truncated` to agree with `unroll` (cosine > 0.99) at the
 # largest $T$ in the table?
-#
+
+# %%
+cosines = ...  # {K: cosine of truncated(K)'s hypergradient to unroll's at the largest T}, for K = 1, 2, 5, 10, 20, 50 and that T
+
+# %% tags=["hide-input"]
+T_MAX = int(costs["T"].max())
+TABLE_K2 = costs.query("backend == 'truncated' and T == @T_MAX")["cosine_to_unroll"].item()  # the table used K = 2
+check("Exercise 3", cosines,
+      lambda a: set(a) == {1, 2, 5, 10, 20, 50, T_MAX} and abs(a[2] - TABLE_K2) < 1e-3 and a[T_MAX] > 0.999,
+      "rebuild the batches for each K as the table does, call hypergradient(\"truncated\", ..., truncate_k=K) and "
+      "compare its gradient with reference[T] (the K = 2 entry must match the table)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# steps = costs["T"].max()
+# steps = int(costs["T"].max())
 # rates = torch.full((steps,), 0.01).requires_grad_()
-# for k in [1, 2, 5, 10, 20, steps]:
+# cosines = {}
+# for k in [1, 2, 5, 10, 20, 50, steps]:
 #     batches = replay_schedule(syn, syn_labels, steps=min(steps, PER), replays=max(1, steps // PER))
 #     _, (gx, _) = hypergradient("truncated", text_model, text_theta0, batches, rates, batch_x, batch_y, [syn, rates], truncate_k=k)
-#     print(k, float(torch.nn.functional.cosine_similarity(gx.flatten(), reference[steps].flatten(), dim=0)))
+#     cosines[k] = float(torch.nn.functional.cosine_similarity(gx.flatten(), reference[steps].flatten(), dim=0))
+# print({k: round(c, 3) for k, c in cosines.items()})
 # ```
-# The cosine climbs towards 1 as $K$ grows and reaches it at $K = T$; with small learning rates the
-# last steps dominate, so a moderate $K$ already gets close. Truncation trades that gap for speed.
+# The cosine climbs towards 1 as $K$ grows and reaches it at $K = T$. How fast it climbs depends on
+# how much the early steps still matter at the end: with learning rates as small as these, every step
+# moves the weights about as much as the last, so the early steps keep their say and only a $K$ close
+# to $T$ agrees. Truncation trades that gap for speed.
 # </details>

@@ -199,7 +199,7 @@ print({k: distilled.card()[k] for k in ("method", "samples", "dataset", "vectors
 # %% [markdown]
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Distil with 1 sample per class instead of 10 and compare with a random subset of
@@ -212,17 +212,19 @@ one_distilled, one_random = ..., ...  # evaluate(...) results: a set distilled w
 from textdistill_lab.exercises import check
 
 check("Exercise 1", (one_distilled, one_random),
-      lambda a: all(r.meta["samples"] == dataset.num_classes and 0 <= r.mean <= 1 for r in a),
-      "both training sets have one sample per class; pass them to evaluate(...)")
+      lambda a: all(r.meta["samples"] == dataset.num_classes and 0 <= r.mean <= 1 for r in a)
+      and a[0].meta["method"] == distilled.method and a[1].meta["method"] == "random",
+      "first the distilled set, then the random subset; both have one sample per class; pass them to evaluate(...)")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# one = Distiller(DistillConfig(per_class=1, outer_steps=200, device=DEVICE)).fit(dataset, vectors)
-# one_random = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=30, seeds=SEEDS)
-# one_distilled = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS)
-# print(one_random.mean, one_distilled.mean)
+# one = Distiller(DistillConfig(per_class=1, device=DEVICE, **DISTILL_BUDGET)).fit(dataset, vectors, progress=SIZES.progress)
+# one_distilled = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS, device=DEVICE)
+# one_random = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=SUBSET_EPOCHS, seeds=SEEDS, device=DEVICE)
+# print(f"1 per class: distilled {one_distilled.mean:.1%}, random {one_random.mean:.1%}; "
+#       f"{PER_CLASS} per class: distilled {results[2].mean:.1%}, random {results[1].mean:.1%}")
 # ```
 # The gap is usually larger at 1 per class: a single random question is a poor representative of its
 # class, while a single distilled sample is optimised to carry the whole class's signal.
@@ -230,12 +232,22 @@ check("Exercise 1", (one_distilled, one_random),
 #
 # **Exercise 2.** Train on the distilled set the way you would train on any small dataset:
 # `mode="standard"` (shuffled minibatches, Adam, 30 epochs). How does it compare with `replay`?
-#
+
+# %%
+as_dataset = ...  # evaluate(...) of the distilled set with mode="standard" (SUBSET_EPOCHS epochs: 30 at the class budget)
+
+# %% tags=["hide-input"]
+check("Exercise 2", as_dataset,
+      lambda a: (a.meta["mode"], a.meta["method"], a.meta["samples"], a.meta["epochs"])
+      == ("standard", distilled.method, distilled.num_samples, SUBSET_EPOCHS),
+      "evaluate(distilled, dataset, vectors, mode=\"standard\", epochs=SUBSET_EPOCHS, ...)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# std = evaluate(distilled, dataset, vectors, mode="standard", epochs=30, seeds=SEEDS)
-# print(std.mean, results[2].mean)
+# as_dataset = evaluate(distilled, dataset, vectors, mode="standard", epochs=SUBSET_EPOCHS, seeds=SEEDS, device=DEVICE)
+# print(f"standard: {as_dataset.mean:.1%}; replayed: {results[2].mean:.1%}")
 # ```
 # Distilled data is optimised for a particular training procedure — its steps, order and learning
 # rates. Used as an ordinary dataset it still teaches, but usually less well; chapter 7 looks at the
@@ -243,10 +255,27 @@ check("Exercise 1", (one_distilled, one_random),
 # </details>
 #
 # **Exercise 3.** Repeat the comparison on another offline dataset, e.g. `load_dataset("sms-spam")`.
-# Why is the random subset already strong there?
-#
+# Why is the random subset already strong there? Start with the random subset of 10 per class and
+# compare it with always answering the most common class.
+
+# %%
+spam_random = ...  # evaluate(...) of a random subset of 10 texts per class of load_dataset("sms-spam")
+
+# %% tags=["hide-input"]
+check("Exercise 3", spam_random,
+      lambda a: a.meta["dataset"] == "sms-spam" and a.meta["samples"] == 20 and a.meta["method"] == "random",
+      "spam = load_dataset(\"sms-spam\"); evaluate(random_subset(spam, PER_CLASS, seed=0), spam, vectors, ...)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
+# ```python
+# spam = load_dataset("sms-spam")
+# spam_random = evaluate(random_subset(spam, PER_CLASS, seed=0), spam, vectors, epochs=SUBSET_EPOCHS, seeds=SEEDS,
+#                        device=DEVICE)
+# majority = max(spam.test.class_counts(spam.num_classes)) / len(spam.test)
+# print(f"sms-spam, {PER_CLASS} random texts per class: {spam_random.mean:.1%} (most common class: {majority:.1%})")
+# ```
 # Spam detection has two classes and strong lexical cues (*free*, *win*, *call now*): ten random
 # messages per class already cover them, so distillation has little room to help. Distillation shines
 # when classes are many and a few random examples cannot represent them.

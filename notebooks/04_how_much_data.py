@@ -129,7 +129,7 @@ for end, at in (("smallest", 0), ("largest", -1)):
 #
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** From the table, estimate how many *random* samples per class you need to match the
@@ -165,13 +165,30 @@ check("Exercise 1", random_needed, lambda a: a == smallest_random_size_matching_
 # </details>
 #
 # **Exercise 2.** Select a size in code with `explorer.select(PER_CLASS[-1])` and compare its decoded
-# samples with those of the smallest size. Which read more like real questions?
-#
+# samples with those of the smallest size. Which read more like real questions? Measure it too: the
+# mean cosine between each non-padding row and its nearest word (1 for a real question).
+
+# %%
+closeness = ...  # {per_class: mean best cosine of decoded[per_class] outside the padding}, for every size in PER_CLASS
+
+# %% tags=["hide-input"]
+def mean_best_cosine(decoded_set) -> float:
+    return float(decoded_set.cosine[:, :, 0][~decoded_set.padding].mean())
+
+
+check("Exercise 2", closeness,
+      lambda a: set(a) == set(PER_CLASS) and all(abs(a[n] - mean_best_cosine(decoded[n])) < 1e-4 for n in PER_CLASS),
+      "decoded[n].cosine[:, :, 0] is each position's best cosine; leave out decoded[n].padding, then take the mean")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # explorer.select(PER_CLASS[-1])
-# from IPython.display import HTML; HTML(explorer.samples_html())
+# from IPython.display import HTML, display
+# display(HTML(explorer.samples_html()))
+# closeness = {n: float(d.cosine[:, :, 0][~d.padding].mean()) for n, d in decoded.items()}
+# print({n: round(c, 3) for n, c in closeness.items()})
 # ```
 # Larger sets start from more real questions and each sample has to carry less of its class, so
 # their samples move less and decode closer to real questions. With one sample per class, the

@@ -225,19 +225,35 @@ else:  # an installed package has no benchmarks folder
 # %% [markdown]
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Decode the noise-initialised set against **all 400,000** GloVe words
 # (`vocabulary=None`) instead of the dataset's vocabulary. Do the words get closer? Are they more
 # meaningful?
-#
+
+# %%
+medians = ...  # (all GloVe words, the dataset's vocabulary): median best cosine of the noise set, at the positions decoded["noise"] does not call padding
+
+# %% tags=["hide-input"]
+from textdistill_lab.exercises import check
+
+NOISE_WORDS = ~decoded["noise"].padding  # the positions both medians are taken over
+check("Exercise 1", medians,
+      lambda a: abs(a[1] - np.median(decoded["noise"].cosine[:, :, 0][NOISE_WORDS])) < 1e-4 and a[0] >= a[1],
+      "decode(sets[\"noise\"], vectors, k=5, vocabulary=None); take cosine[:, :, 0][~decoded[\"noise\"].padding] of each "
+      "decoding (more candidate words can only find a nearer one)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
 # wide = decode(sets["noise"], vectors, k=5, vocabulary=None)
-# print(np.median(wide.cosine[:, :, 0][~wide.padding]), np.median(decoded["noise"].cosine[:, :, 0][~decoded["noise"].padding]))
-# print(wide.text(0))
+# words = ~decoded["noise"].padding
+# medians = (float(np.median(wide.cosine[:, :, 0][words])), float(np.median(decoded["noise"].cosine[:, :, 0][words])))
+# print(f"median best cosine: {medians[0]:.2f} over all GloVe words, {medians[1]:.2f} over the dataset's vocabulary")
+# print("all GloVe words:", wide.text(0))
+# print("dataset's words:", decoded["noise"].text(0))
 # ```
 # A larger vocabulary always finds a nearer word (the median cosine rises), but the nearest of 400k
 # words is usually a rare token — a name, a misspelling, a foreign word — so the text gets *less*
@@ -251,9 +267,8 @@ else:  # an installed package has no benchmarks folder
 changed_share = ...  # share of all positions (a float) whose best word differs between euclidean and cosine
 
 # %% tags=["hide-input"]
-from textdistill_lab.exercises import check
-
-check("Exercise 2", changed_share, lambda a: 0 <= float(a) <= 1, "compare indices[:, :, 0] of the two decodings, outside the padding")
+check("Exercise 2", changed_share, lambda a: 0 <= float(a) <= (~decoded["real"].padding).mean(),
+      "compare indices[:, :, 0] of the two decodings, outside the padding (so at most the share of non-padding positions)")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -271,7 +286,19 @@ check("Exercise 2", changed_share, lambda a: 0 <= float(a) <= 1, "compare indice
 #
 # **Exercise 3.** Drop stop words from the candidates (`exclude_stop_words=True`) and rebuild the
 # per-class table. Does the overlap with the distinctive real words grow?
-#
+
+# %%
+content = ...  # decode(...) of sets["real"] against the dataset's vocabulary without its stop words
+
+# %% tags=["hide-input"]
+from textdistill_lab.decode import stop_words
+
+check("Exercise 3", content,
+      lambda a: a.num_samples == sets["real"].num_samples and not stop_words() & set(a.words)
+      and set(a.words) < set(decoded["real"].words),
+      "decode(sets[\"real\"], vectors, k=5, vocabulary=dataset.vocab, exclude_stop_words=True)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
@@ -286,14 +313,27 @@ check("Exercise 2", changed_share, lambda a: 0 <= float(a) <= 1, "compare indice
 #
 # **Exercise 4.** Distil a word-constrained set (`words="per-class"`, 100 outer steps) and read it.
 # Check that nothing is lost in decoding, and compare its accuracy with the free set's.
-#
+
+# %%
+readable_fidelity = ...  # decode_fidelity(...) of a set distilled with words="per-class" (at most 100 outer steps)
+
+# %% tags=["hide-input"]
+check("Exercise 4", readable_fidelity, lambda a: abs(a.ratio - 1) < 1e-6 and a.mean_cosine > 0.999,
+      "distil with DistillConfig(words=\"per-class\", ...), then decode_fidelity(that set, dataset, vectors, seeds=SEEDS): "
+      "every row of a word-constrained set is a word's vector")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# readable = Distiller(DistillConfig(per_class=10, words="per-class", outer_steps=100, device=DEVICE)).fit(dataset, vectors)
+# budget = {**DISTILL_BUDGET, "outer_steps": min(100, DISTILL_BUDGET["outer_steps"])}
+# readable = Distiller(DistillConfig(per_class=10, words="per-class", device=DEVICE, **budget)).fit(
+#     dataset, vectors, progress=SIZES.progress)
 # for row in readable.words[::10]:
 #     print(" ".join(w for w in row if w != "<pad>"))
-# print(decode_fidelity(readable, dataset, vectors, seeds=[0, 1, 2]).line())
+# readable_fidelity = decode_fidelity(readable, dataset, vectors, seeds=SEEDS, device=DEVICE)
+# print(readable_fidelity.line())
+# print(f"free set distilled from real questions: {fidelity['real'].distilled.mean:.1%}")
 # ```
 # `decoded/distilled` is exactly 1.00: every row is the vector of the saved word. The texts read like
 # keyword lists of their class rather than sentences — the network learns from which words appear

@@ -165,7 +165,7 @@ by_features.figure("UMAP of TextCNN features (model trained on the distilled set
 #
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Draw map 1 with `method="pca"` instead of UMAP. What is lost?
@@ -176,7 +176,9 @@ pca_map = ...  # project(...) of map 1 with method="pca"
 # %% tags=["hide-input"]
 from textdistill_lab.exercises import check
 
-check("Exercise 1", pca_map, lambda a: a.method == "pca" and len(a.frame) > 0, "the same project(...) call as map 1, with method=\"pca\"")
+check("Exercise 1", pca_map,
+      lambda a: a.method == "pca" and a.features == by_words.features and len(a.frame) == len(by_words.frame),
+      "the same project(...) call as map 1 (same points), with method=\"pca\"")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -193,12 +195,25 @@ check("Exercise 1", pca_map, lambda a: a.method == "pca" and len(a.frame) > 0, "
 #
 # **Exercise 2.** Map the **test** split (`split="test"`) in the feature space of the model trained on
 # the distilled set. Do unseen questions fall into the same clusters?
-#
+
+# %%
+test_map = ...  # project(...) of the test questions in the features of `model` (the TextCNN trained on the distilled set)
+
+# %% tags=["hide-input"]
+def shows_test_questions(frame) -> bool:
+    real = frame[frame.kind == "real"]
+    return len(real) > 0 and all(dataset.test.texts[i].startswith(text.rstrip("…")) for i, text in zip(real["index"], real["text"]))
+
+
+check("Exercise 2", test_map, lambda a: a.features == by_features.features and shows_test_questions(a.frame),
+      "project(dataset, vectors, distilled=distilled, model=model, split=\"test\", ...)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# project(dataset, vectors, distilled=distilled, model=model, split="test", max_real=MAX_REAL,
-#         method="umap").figure("Test questions in the distilled model's feature space").show()
+# test_map = project(dataset, vectors, distilled=distilled, model=model, split="test", max_real=MAX_REAL, method="umap")
+# test_map.figure("Test questions in the distilled model's feature space").show()
 # ```
 # They do, roughly as well as the model's test accuracy suggests: the clusters are what the model
 # learned, not a memory of the training questions. Misclassified questions sit between clusters.

@@ -221,7 +221,7 @@ print(f"best epoch chosen on validation: {curves.mean:.3f}; on test (wrong): {cu
 # %% [markdown]
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Distil with `init="noise"` (the paper's choice) instead of real texts. How much
@@ -249,14 +249,36 @@ check("Exercise 1", noise_row, lambda a: 0 <= a["accuracy"] <= 1, "distill(init=
 #
 # **Exercise 2.** Compare the three methods on **equal wall time**: give gradient and distribution
 # matching as many outer steps as fit in the seconds `bptt` used.
-#
+
+# %%
+equal_time = ...  # pd.DataFrame: a judge(...) row per matching method, plus the "outer steps" it got (as many as fit in base_s)
+
+# %% tags=["hide-input"]
+def fits_in_bptt_time(row) -> bool:
+    """The row's outer steps, at the seconds per step of its run in the methods table, take about base_s."""
+    per_step = methods.set_index("variant").loc[row["variant"], "seconds to distil"] / DISTILL_BUDGET["outer_steps"]
+    return 2 / 3 < row["outer steps"] * max(per_step, 0.1 / DISTILL_BUDGET["outer_steps"]) / base_s < 3 / 2
+
+
+check("Exercise 2", equal_time,
+      lambda a: set(a["variant"]) == {"gradient-matching", "distribution-matching"}
+      and all(fits_in_bptt_time(row) for _, row in a.iterrows()),
+      "seconds per outer step = the methods table's \"seconds to distil\" / DISTILL_BUDGET[\"outer_steps\"]; "
+      "base_s divided by that is the number of steps")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
+# seconds = methods.set_index("variant")["seconds to distil"].clip(lower=0.1)  # rounded to 0.1 s in the table
+# rows_at_equal_time = []
 # for method in ["gradient-matching", "distribution-matching"]:
-#     _, seconds = distill(method=method)
-#     made, seconds = distill(method=method, outer_steps=int(DISTILL_BUDGET["outer_steps"] * base_s / seconds))
-#     print(method, judge(made, method), round(seconds, 1))
+#     steps = max(1, round(DISTILL_BUDGET["outer_steps"] * base_s / seconds[method]))
+#     made, _ = distill(method=method, outer_steps=steps)
+#     rows_at_equal_time.append({**judge(made, method), "outer steps": steps})
+# equal_time = pd.DataFrame(rows_at_equal_time)
+# print(f"bptt, {DISTILL_BUDGET['outer_steps']} outer steps in {base_s:.1f} s: {methods.accuracy[0]:.1%}")
+# print(equal_time)
 # ```
 # Distribution matching's steps are so cheap that it gets many times more of them; whether that wins
 # depends on the dataset — which is why the toolkit lets you measure it.
@@ -264,12 +286,26 @@ check("Exercise 1", noise_row, lambda a: 0 <= a["accuracy"] <= 1, "distill(init=
 #
 # **Exercise 3.** Judge the learnable-label set with `mode="standard"` and a mean-pool MLP. Do soft
 # labels help the transfer to another architecture?
-#
+
+# %%
+soft_mlp, one_hot_mlp = ..., ...  # evaluate(...) of `soft` and of `base`, each training a mean-pool MLP in mode="standard"
+
+# %% tags=["hide-input"]
+def mlp_on(result, labels: str) -> bool:
+    meta = result.meta
+    return (meta["arch"], meta["mode"], meta["distill_config"]["labels"]) == ("meanpool-mlp", "standard", labels)
+
+
+check("Exercise 3", (soft_mlp, one_hot_mlp), lambda a: mlp_on(a[0], "learnable") and mlp_on(a[1], "fixed"),
+      "evaluate(soft, dataset, vectors, arch=\"meanpool-mlp\", mode=\"standard\", ...), then the same for base")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# judge(soft, "soft labels, MLP", arch="meanpool-mlp", mode="standard", epochs=30), \
-# judge(base, "one-hot, MLP", arch="meanpool-mlp", mode="standard", epochs=30)
+# mlp = dict(arch="meanpool-mlp", mode="standard", epochs=STANDARD_EPOCHS, seeds=SEEDS, device=DEVICE)
+# soft_mlp, one_hot_mlp = evaluate(soft, dataset, vectors, **mlp), evaluate(base, dataset, vectors, **mlp)
+# print(f"mean-pool MLP trained on soft labels: {soft_mlp.mean:.1%}; on one-hot labels: {one_hot_mlp.mean:.1%}")
 # ```
 # Soft labels carry information about class similarity that any architecture can use (as in
 # knowledge distillation, chapter 1), so they often transfer a little better than one-hot labels.

@@ -137,42 +137,78 @@ px.bar(long, x="dataset", y="test accuracy", color="training set", barmode="grou
 #
 # ## Exercises
 #
-# Where an exercise has a code cell, replace its `...`, run it, then run the check under it (it says
+# Each exercise has a code cell: replace its `...`, run it, then run the check under it (it says
 # "not answered yet" until then); the solution is folded below the check.
 #
-# **Exercise 1.** Rerun the offline table with 1 sample per class (`per_class=1` in `plan`). Which
-# datasets keep the largest share of their full-data accuracy?
+# **Exercise 1.** Rerun the offline table with 1 sample per class. Which datasets keep the largest
+# share of their full-data accuracy? The full-data and random rows do not depend on the distilled
+# size, so distil again only: `train_distilled` (from `textdistill_lab.experiment`) with the table's
+# budget and seeds, and divide by the full-data accuracy in `result.comparisons[name].full`.
 
 # %%
-small = ...  # run_experiment(...) result of the offline table at 1 sample per class
+one_per_class = ...  # {dataset name: the EvalResult train_distilled(...) returns for 1 sample per class}, every dataset of the table
 
 # %% tags=["hide-input"]
 from textdistill_lab.exercises import check
 
-check("Exercise 1", small, lambda a: all(r["distilled_samples"] == r["classes"] for r in a.rows),
-      "plan(..., per_class=1) makes the jobs; run_experiment runs them")
+check("Exercise 1", one_per_class,
+      lambda a: set(a) == set(result.comparisons)
+      and all(r.meta["dataset"] == name and r.meta["samples"] == result.comparisons[name].dataset.num_classes
+              for name, r in a.items()),
+      "for each job: dataset, vectors = job.load(); train_distilled(dataset, vectors, 1, budget=..., seeds=..., "
+      "device=DEVICE) returns (set, seconds, result)")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# jobs1 = plan(datasets=OFFLINE_DATASETS, online=False, per_class=1, vectors=None, offline_available=OFFLINE_DATASETS)
-# small = run_experiment("table2", jobs1, online=False, seeds=3, device=DEVICE)
-# display(Markdown(small.markdown()))
+# from textdistill_lab.experiment import train_distilled
+#
+# RUN = Budget.from_sizes(SIZES.experiment)
+# one_per_class = {}
+# for job in jobs:
+#     dataset, vectors = job.load()
+#     _, _, one_per_class[dataset.name] = train_distilled(dataset, vectors, 1, budget=RUN, seeds=list(range(SIZES.seeds)),
+#                                                         device=DEVICE)
+#     full = result.comparisons[dataset.name].full.mean
+#     print(f"{dataset.name}: 1 per class keeps {one_per_class[dataset.name].mean / full:.2f} of full data's accuracy")
 # ```
 # Datasets with few, well separated classes (spam vs ham, question types) keep most of their
 # accuracy; sentiment, where a single sample must capture many ways of being positive, loses more.
 # </details>
 #
-# **Exercise 2.** Run the table with another method, e.g. `method="distribution-matching"` in
-# `run_experiment`. How do accuracy and distillation time (the `distill_seconds` column of
-# `result.rows`) change?
-#
+# **Exercise 2.** Run the table with another method, e.g. `method="distribution-matching"`. How do
+# accuracy and distillation time (the `distill_seconds` column of `result.rows`) change? As in
+# exercise 1, distil again only (`train_distilled(..., method="distribution-matching")`).
+
+# %%
+matching = ...  # {dataset name: (seconds to distil, EvalResult)} from train_distilled(..., method="distribution-matching")
+
+# %% tags=["hide-input"]
+TABLE_SAMPLES = {row["dataset"]: row["distilled_samples"] for row in result.rows}  # the same size as the table's sets
+check("Exercise 2", matching,
+      lambda a: set(a) == set(TABLE_SAMPLES)
+      and all(r.meta["distill_config"]["method"] == "distribution-matching" and r.meta["samples"] == TABLE_SAMPLES[name]
+              and r.meta["dataset"] == name and seconds > 0 for name, (seconds, r) in a.items()),
+      "train_distilled(dataset, vectors, RUN.per_class(job.per_class), method=\"distribution-matching\", budget=RUN, "
+      "seeds=..., device=DEVICE) returns (set, seconds, result)")
+
+# %% [markdown]
 # <details><summary>Solution</summary>
 #
 # ```python
-# dm = run_experiment("table2", jobs, online=ONLINE, seeds=3, method="distribution-matching", device=DEVICE)
-# pd.DataFrame(dm.rows)[["dataset", "distilled", "ratio", "distill_seconds"]]
+# from textdistill_lab.experiment import train_distilled
+#
+# RUN = Budget.from_sizes(SIZES.experiment)
+# matching = {}
+# for job in jobs:
+#     dataset, vectors = job.load()
+#     _, seconds, made = train_distilled(dataset, vectors, RUN.per_class(job.per_class), method="distribution-matching",
+#                                        budget=RUN, seeds=list(range(SIZES.seeds)), device=DEVICE)
+#     matching[dataset.name] = (seconds, made)
+# pd.DataFrame([dict(dataset=row["dataset"], bptt=row["distilled"], bptt_seconds=row["distill_seconds"],
+#                    matching=matching[row["dataset"]][1].mean, matching_seconds=matching[row["dataset"]][0])
+#               for row in result.rows])
 # ```
 # Distribution matching needs no unrolled inner loop, so it is much faster per step; its samples
 # match feature statistics rather than training dynamics, so its accuracy is often a little lower

@@ -31,6 +31,8 @@ import nbformat
 import yaml
 from nbclient import NotebookClient
 
+from textdistill_lab.exercises import exercises
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = ROOT / "notebooks"
@@ -49,21 +51,39 @@ def chapters() -> list[str]:
     return [f.split("/", 1)[1] for f in files if f.startswith("notebooks/")]
 
 
-def cache_key(name: str, budget: str) -> str:
-    """What an executed chapter depends on: its source, the library's source and the budget."""
-    digest = hashlib.sha256(f"{budget}\n".encode())
+def cache_key(name: str, budget: str, solutions: bool = False) -> str:
+    """What an executed chapter depends on: its source, the library's source, the budget, and
+    whether the exercises' solutions ran too."""
+    digest = hashlib.sha256(f"{budget}\n{'solutions' if solutions else ''}\n".encode())
     digest.update((NOTEBOOKS / f"{name}.py").read_bytes())
     for path in sorted((ROOT / "textdistill_lab").rglob("*.py")):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\n" + path.read_bytes())
     return digest.hexdigest()
 
 
-def execute(name: str, budget: str, target: Path) -> Path:
-    """Run chapter ``name`` at ``budget`` and write the executed notebook to ``target/name.ipynb``.
+def append_solutions(notebook: nbformat.NotebookNode) -> None:
+    """Append to ``notebook``, per exercise, a cell that runs its folded solution and then its check,
+    so that one execution also proves every solution passes (the tests read the "✓ Exercise N").
+
+    The cells run last, in the kernel the chapter left behind; they are tagged ``remove-cell`` (the
+    book never shows them) and ``raises-exception`` (a wrong solution fails its own cell, not the
+    chapter), and carry ``metadata["exercise"]``, the exercise's number.
+    """
+    for exercise in exercises(notebook.cells):
+        cell = nbformat.v4.new_code_cell(f"{exercise.solution}\n\n{exercise.check}")
+        cell.metadata.update(tags=["remove-cell", "raises-exception"], exercise=exercise.number)
+        notebook.cells.append(cell)
+
+
+def execute(name: str, budget: str, target: Path, solutions: bool = False) -> Path:
+    """Run chapter ``name`` at ``budget`` and write the executed notebook to ``target/name.ipynb``;
+    with ``solutions``, the exercises' solutions run at the end (:func:`append_solutions`).
 
     Raises nbclient's CellExecutionError (naming the cell and its traceback) if a cell fails.
     """
     notebook = jupytext.read(NOTEBOOKS / f"{name}.py")
+    if solutions:
+        append_solutions(notebook)
     env = {**os.environ, **KERNEL_ENV, "TEXTDISTILL_BUDGET": budget}
     with tempfile.TemporaryDirectory() as folder:
         client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
@@ -78,22 +98,23 @@ def execute(name: str, budget: str, target: Path) -> Path:
 
 
 def execute_all(budget: str, target: Path, names: Iterable[str] | None = None, jobs: int = 2,
-                use_cache: bool = True) -> dict[str, Path | BaseException]:
+                use_cache: bool = True, solutions: bool = False) -> dict[str, Path | BaseException]:
     """Execute the chapters (``jobs`` kernels at a time); return each one's notebook, or its error.
 
     With ``use_cache`` a chapter whose key (see :func:`cache_key`) matches the one stored beside its
-    executed notebook in ``target`` is not run again.
+    executed notebook in ``target`` is not run again. ``solutions`` is :func:`execute`'s (the tests'
+    smoke run uses it; the book does not need it).
     """
     names = list(chapters() if names is None else names)
 
     def one(name: str) -> Path | BaseException:
         key_file, out = target / f"{name}.key", target / f"{name}.ipynb"
-        key = cache_key(name, budget)
+        key = cache_key(name, budget, solutions)
         if use_cache and out.exists() and key_file.exists() and key_file.read_text() == key:
             return out
         start = time.perf_counter()
         try:
-            out = execute(name, budget, target)
+            out = execute(name, budget, target, solutions)
         except Exception as error:  # reported per chapter by the caller
             return error
         key_file.write_text(key)

@@ -85,11 +85,12 @@ def build_book():
 @pytest.fixture(scope="session")
 def executed_chapters(build_book, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Every chapter executed once per test session, at the smoke budget, two kernels at a time:
-    test_notebooks checks each run and test_book builds the book from these same notebooks.
+    test_notebooks checks each run and test_book builds the book from these same notebooks. The
+    exercises' solutions run at the end of each chapter, in cells the book removes.
 
     Maps each chapter's name to its executed notebook (a Path) or the error it raised."""
     folder = tmp_path_factory.mktemp("executed")
-    return build_book.execute_all("smoke", folder, jobs=2, use_cache=False)
+    return build_book.execute_all("smoke", folder, jobs=2, use_cache=False, solutions=True)
 
 
 # The prose's numbers: `{glue:text}`key:format`` roles in markdown, values stored by textdistill_lab.quote.

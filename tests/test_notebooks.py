@@ -16,6 +16,8 @@ import pytest
 import yaml
 from conftest import glue_roles, glued, script_module
 
+from textdistill_lab.exercises import exercises
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
@@ -144,12 +146,21 @@ def test_prose_quotes_no_measured_accuracy(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_exercises_with_folded_solutions(name: str) -> None:
-    markdown = "\n".join(c.source for c in jupytext.read(NOTEBOOKS / f"{name}.py").cells if c.cell_type == "markdown")
-    exercises = re.findall(r"\*\*Exercise \d+\.\*\*", markdown)
+    nb = jupytext.read(NOTEBOOKS / f"{name}.py")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    headings = re.findall(r"\*\*Exercise \d+\.\*\*", markdown)
     solutions = re.findall(r"<details><summary>Solution</summary>", markdown)
-    assert 2 <= len(exercises) <= 4, f"{name}: {len(exercises)} exercises; each chapter ends with 2-4"
-    assert len(solutions) == len(exercises), f"{name}: {len(exercises)} exercises but {len(solutions)} folded solutions"
+    assert 2 <= len(headings) <= 4, f"{name}: {len(headings)} exercises; each chapter ends with 2-4"
+    assert len(solutions) == len(headings), f"{name}: {len(headings)} exercises but {len(solutions)} folded solutions"
     assert markdown.count("</details>") == len(solutions), f"{name}: unbalanced <details> blocks"
+    # Every exercise is a stub to fill in, a hidden check, and a folded solution the tests can run.
+    found = exercises(nb.cells)
+    assert [e.number for e in found] == list(range(1, len(headings) + 1)), f"{name}: exercises {[e.number for e in found]}"
+    hidden = [c.source for c in nb.cells if "hide-input" in c.metadata.get("tags", [])]
+    for exercise in found:
+        assert re.search(r"= \.\.\.|\.\.\.,", exercise.stub), f"{name} exercise {exercise.number}: the stub assigns ..."
+        assert f'check("Exercise {exercise.number}"' in exercise.check, f"{name} exercise {exercise.number}: no check(...)"
+        assert exercise.check in hidden, f"{name} exercise {exercise.number}: the check cell is hidden (tags=[\"hide-input\"])"
 
 
 @pytest.mark.slow
@@ -161,7 +172,7 @@ def test_executes_at_smoke_budget(name: str, executed_chapters: dict) -> None:
     if isinstance(outcome, BaseException):
         raise outcome  # nbclient's CellExecutionError names the failing cell and its traceback
     nb = nbformat.read(outcome, as_version=4)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    code_cells = [c for c in nb.cells if c.cell_type == "code" and "exercise" not in c.metadata]  # the chapter's own
     assert all(c.execution_count for c in code_cells), f"{name}: some code cells did not run"
     errors = [o for c in code_cells for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{name}: cells raised {[e.ename for e in errors]}"
@@ -169,3 +180,30 @@ def test_executes_at_smoke_budget(name: str, executed_chapters: dict) -> None:
     assert "smoke" in banner.lower(), f"{name}: a page run at smoke size must say so in its first cell's output"
     missing = sorted({key for key, _ in glue_roles(nb)} - set(glued(nb)))
     assert not missing, f"{name}: the prose quotes {missing} but no code cell stores them (textdistill_lab.quote.quote)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_every_solution_passes_its_check(name: str, executed_chapters: dict) -> None:
+    # The smoke run appended one cell per exercise (build_book.append_solutions): its folded solution,
+    # then its check, in the kernel the chapter left behind. In the chapter itself each check still
+    # sees the untouched stub.
+    outcome = executed_chapters[name]
+    if isinstance(outcome, BaseException):
+        pytest.skip("the chapter failed to execute (test_executes_at_smoke_budget reports it)")
+    nb = nbformat.read(outcome, as_version=4)
+    found = exercises(jupytext.read(NOTEBOOKS / f"{name}.py").cells)
+    shown = {c.source: text_of(c) for c in nb.cells if c.cell_type == "code"}
+    for exercise in found:
+        assert "not answered yet" in shown[exercise.check], f"{name} exercise {exercise.number}: the stub is not a stub"
+    ran = {c.metadata["exercise"]: c for c in nb.cells if "exercise" in c.metadata}
+    assert sorted(ran) == [e.number for e in found], f"{name}: solutions ran for exercises {sorted(ran)}"
+    for number, cell in ran.items():
+        errors = [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"{name} exercise {number}: the folded solution fails: {errors}"
+        assert f"✓ Exercise {number}" in text_of(cell), f"{name} exercise {number}: its check did not pass"
+
+
+def text_of(cell) -> str:
+    """The plain text a code cell showed: streams and results."""
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
