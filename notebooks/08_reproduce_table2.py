@@ -141,9 +141,9 @@ px.bar(long, x="dataset", y="test accuracy", color="training set", barmode="grou
 # "not answered yet" until then); the solution is folded below the check.
 #
 # **Exercise 1.** Rerun the offline table with 1 sample per class. Which datasets keep the largest
-# share of their full-data accuracy? The full-data and random rows do not depend on the distilled
-# size, so distil again only: `train_distilled` (from `textdistill_lab.experiment`) with the table's
-# budget and seeds, and divide by the full-data accuracy in `result.comparisons[name].full`.
+# share of their full-data accuracy? The full-data row does not depend on the distilled size, so
+# distil again only: `train_distilled` (from `textdistill_lab.experiment`) with the table's budget
+# and seeds, and divide by the full-data accuracy in `result.comparisons[name].full`.
 
 # %%
 one_per_class = ...  # {dataset name: the EvalResult train_distilled(...) returns for 1 sample per class}, every dataset of the table
