@@ -220,7 +220,8 @@ check("Exercise 1", (one_distilled, one_random),
 # <details><summary>Solution</summary>
 #
 # ```python
-# one = Distiller(DistillConfig(per_class=1, device=DEVICE, **DISTILL_BUDGET)).fit(dataset, vectors, progress=SIZES.progress)
+# config_one = DistillConfig(per_class=1, device=DEVICE, **{"outer_steps": 100, **DISTILL_BUDGET})  # unless BUDGET sets them
+# one = Distiller(config_one).fit(dataset, vectors, progress=SIZES.progress)
 # one_distilled = evaluate(one, dataset, vectors, mode="replay", seeds=SEEDS, device=DEVICE)
 # one_random = evaluate(random_subset(dataset, 1, seed=0), dataset, vectors, epochs=SUBSET_EPOCHS, seeds=SEEDS, device=DEVICE)
 # print(f"1 per class: distilled {one_distilled.mean:.1%}, random {one_random.mean:.1%}; "
@@ -278,5 +279,6 @@ check("Exercise 3", spam_random,
 # ```
 # Spam detection has two classes and strong lexical cues (*free*, *win*, *call now*): ten random
 # messages per class already cover them, so distillation has little room to help. Distillation shines
-# when classes are many and a few random examples cannot represent them.
+# when classes are many and a few random examples cannot represent them. Mind the yardstick, though:
+# most test messages are ham, so the floor is always answering *ham*, not a coin flip.
 # </details>
