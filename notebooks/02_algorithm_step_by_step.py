@@ -381,7 +381,8 @@ check("Exercise 2", (fixed_x, fixed_lrs),
 # largest $T$ in the table?
 
 # %%
-cosines = ...  # {K: cosine of truncated(K)'s hypergradient to unroll's at the largest T}, for K = 1, 2, 5, 10, 20, 50 and that T
+# At the largest T in the table, for K = 1, 2, 5, 10, 20, 50 and T itself:
+cosines = ...  # {K: cosine between truncated(K)'s hypergradient and unroll's}
 
 # %% tags=["hide-input"]
 T_MAX = int(costs["T"].max())

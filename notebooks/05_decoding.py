@@ -233,7 +233,8 @@ else:  # an installed package has no benchmarks folder
 # meaningful?
 
 # %%
-medians = ...  # (all GloVe words, the dataset's vocabulary): median best cosine of the noise set, at the positions decoded["noise"] does not call padding
+# The noise set's median best cosine, over the positions that decoded["noise"] does not call padding:
+medians = ...  # (decoded against all GloVe words, decoded against the dataset's vocabulary)
 
 # %% tags=["hide-input"]
 from textdistill_lab.exercises import check

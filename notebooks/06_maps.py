@@ -202,7 +202,8 @@ test_map = ...  # project(...) of the test questions in the features of `model` 
 # %% tags=["hide-input"]
 def shows_test_questions(frame) -> bool:
     real = frame[frame.kind == "real"]
-    return len(real) > 0 and all(dataset.test.texts[i].startswith(text.rstrip("…")) for i, text in zip(real["index"], real["text"]))
+    shown = zip(real["index"], real["text"])  # texts are cut to 140 characters, ending in …
+    return len(real) > 0 and all(dataset.test.texts[i].startswith(text.rstrip("…")) for i, text in shown)
 
 
 check("Exercise 2", test_map, lambda a: a.features == by_features.features and shows_test_questions(a.frame),

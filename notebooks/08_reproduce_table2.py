@@ -146,7 +146,7 @@ px.bar(long, x="dataset", y="test accuracy", color="training set", barmode="grou
 # and seeds, and divide by the full-data accuracy in `result.comparisons[name].full`.
 
 # %%
-one_per_class = ...  # {dataset name: the EvalResult train_distilled(...) returns for 1 sample per class}, every dataset of the table
+one_per_class = ...  # {dataset name: the EvalResult of train_distilled(...) at 1 sample per class}, for every dataset
 
 # %% tags=["hide-input"]
 from textdistill_lab.exercises import check

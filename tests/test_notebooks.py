@@ -182,6 +182,17 @@ def test_executes_at_smoke_budget(name: str, executed_chapters: dict) -> None:
     assert not missing, f"{name}: the prose quotes {missing} but no code cell stores them (textdistill_lab.quote.quote)"
 
 
+def test_smoke_run_appends_each_solution_then_its_check_hidden_from_the_book(build_book) -> None:
+    nb = jupytext.read(NOTEBOOKS / f"{NAMES[1]}.py")
+    found, chapter_cells = exercises(nb.cells), len(nb.cells)
+    build_book.append_solutions(nb)
+    added = nb.cells[chapter_cells:]
+    assert [c.metadata["exercise"] for c in added] == [e.number for e in found]
+    for cell, exercise in zip(added, found):
+        assert cell.source == f"{exercise.solution}\n\n{exercise.check}"
+        assert {"remove-cell", "raises-exception"} <= set(cell.metadata["tags"])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_every_solution_passes_its_check(name: str, executed_chapters: dict) -> None:
