@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ BOOK = ROOT / "book"
 NOTEBOOKS = ROOT / "notebooks"
 CACHE = BOOK / "_build" / "executed"
 CELL_TIMEOUT_S = 900
+PAGE_LIMIT_BYTES = 10_000_000  # each static redraw of a figure used to embed another plotly.js: one page was 58 MB
 # The kernels inherit these: offline, plain figures (a static page cannot run widgets), one thread
 # per kernel so that two kernels side by side do not fight over the cores.
 KERNEL_ENV = {"TEXTDISTILL_WIDGETS": "static", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
@@ -152,6 +154,24 @@ def build(staged: Path, timeout_s: int = 1200) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout_s)
 
 
+def page_problems(html: Path) -> list[str]:
+    """What is wrong with the built chapter pages in ``html``: a page over 10 MB, plotly.js embedded
+    other than once, sphinx-thebe's config declared twice (the "Identifier 'THEBE_JS_URL' has
+    already been declared" error), or a saved widget view (an empty box on a static page)."""
+    problems = []
+    for name in chapters():
+        page = (html / "notebooks" / f"{name}.html").read_text()
+        if len(page.encode()) >= PAGE_LIMIT_BYTES:
+            problems.append(f"{name}: {len(page.encode()) / 1e6:.1f} MB (limit {PAGE_LIMIT_BYTES / 1e6:.0f} MB)")
+        if len(re.findall(r"plotly\.js v\d", page)) != 1:
+            problems.append(f"{name}: plotly.js must be embedded exactly once")
+        if page.count("const THEBE_JS_URL") > 1:
+            problems.append(f"{name}: sphinx-thebe's config is declared twice")
+        if "application/vnd.jupyter.widget-view+json" in page:
+            problems.append(f"{name}: contains a widget snapshot")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", default="class", choices=("smoke", "class", "full"))
@@ -178,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(html)
         shutil.copytree(staged / "_build" / "html", html)
         print(f"book built at {args.budget} budget: {html / 'index.html'}")
+        largest = max((html / "notebooks").glob("*.html"), key=lambda p: p.stat().st_size)
+        print(f"largest chapter page: {largest.name}, {largest.stat().st_size / 1e6:.1f} MB")
+        for problem in page_problems(html):
+            print(f"page problem: {problem}")
+        return 1 if page_problems(html) else 0
     return done.returncode
 
 
