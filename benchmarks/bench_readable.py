@@ -2,13 +2,14 @@
 
 Per dataset (glove-6b-50d, 10 samples per class, bptt, ``random`` protocol):
 
-- a random real subset of the same size: TextCNN, mean-pool MLP and TF-IDF + logistic regression;
+- a random real subset of the same size: TextCNN, mean-pool MLP and the TF-IDF reference model
+  (TF-IDF + linear SVM, ``C`` on validation, scored on the raw test texts like the reference row);
 - free-matrix sets with the nearest-word penalty at each weight of ``--penalties`` (0: plain bptt):
   test accuracy (replayed), decode fidelity (decoded texts trained with the same evaluator,
   ``decoded / distilled``, mean cosine of a row to its nearest word, TF-IDF on the decoded texts);
 - a word-constrained set per ``--word-sets`` kind: the same numbers (decoded / distilled is 1.0 by
   construction) plus cross-model transfer: the set trained like data into a mean-pool MLP, and its
-  words into TF-IDF + logistic regression.
+  words (joined by spaces) into the TF-IDF reference model.
 
 ``--fidelity-datasets`` get only the plain free set and its decode fidelity (the README's
 "fidelity for every offline dataset"). Every model is judged by
@@ -35,7 +36,8 @@ from textdistill_lab.baselines import random_subset
 from textdistill_lab.data import DataError, NeedsInternetError, load_dataset
 from textdistill_lab.distill import DistillConfig, Distiller
 from textdistill_lab.evaluate import evaluate
-from textdistill_lab.fidelity import decode_fidelity, fit_tfidf, split_documents, tfidf_test_accuracy
+from textdistill_lab.fidelity import decode_fidelity
+from textdistill_lab.reference import tfidf_reference
 from textdistill_lab.table import Table
 from textdistill_lab.vectors import load_vectors
 
@@ -71,9 +73,9 @@ def random_point(dataset, vectors, per_class: int, seeds: tuple[int, ...]) -> di
     cnn = evaluate(subset, dataset, vectors, seeds=seeds, epochs=SUBSET_EPOCHS, label="random -> textcnn")
     mlp = evaluate(subset, dataset, vectors, arch="meanpool-mlp", seeds=seeds, epochs=SUBSET_EPOCHS,
                    label="random -> meanpool-mlp")
-    tfidf = fit_tfidf(split_documents(dataset, "train", subset.indices), dataset.train.labels[subset.indices])
+    tfidf = tfidf_reference(dataset, indices=subset.indices)
     return {"textcnn_mean": cnn.mean, "textcnn_std": cnn.std, "meanpool_mlp_mean": mlp.mean,
-            "meanpool_mlp_std": mlp.std, "tfidf": tfidf_test_accuracy(tfidf, dataset)}
+            "meanpool_mlp_std": mlp.std, "tfidf": tfidf.mean, "tfidf_chosen_c": tfidf.meta["chosen_c"]}
 
 
 def run_dataset(name: str, args: argparse.Namespace, *, curve: bool, save) -> dict:
@@ -116,7 +118,7 @@ def targets(datasets: dict) -> dict:
             if (kind, 0.0) not in points or "random" not in entry:
                 continue
             word, free, random = points[(kind, 0.0)], points[("free", 0.0)], entry["random"]
-            per[name] = {"decoded_over_distilled": word["decoded_over_distilled"],
+            per[name] = {"outer_steps": entry["outer_steps"], "decoded_over_distilled": word["decoded_over_distilled"],
                          "points_over_random": 100 * (word["distilled_mean"] - random["textcnn_mean"]),
                          "share_of_free": word["distilled_mean"] / free["distilled_mean"]}
             per[name]["met"] = per[name]["points_over_random"] >= 5 and per[name]["share_of_free"] >= 0.9
@@ -129,20 +131,21 @@ def table_rows(datasets: dict) -> list[list[str]]:
     """One row of text cells per set of every dataset, for :func:`print_table` (and the README)."""
     rows = []
     for name, entry in datasets.items():
+        steps = str(entry.get("outer_steps", ""))
         for p in entry.get("points", []):
             label = f"words={p['words']}" if p["words"] != "free" else f"free, penalty {p['word_penalty']:g}"
             mlp = f"{100 * p['meanpool_mlp_mean']:.1f}" if "meanpool_mlp_mean" in p else ""
-            rows.append([name, label, f"{100 * p['distilled_mean']:.1f} ± {100 * p['distilled_std']:.1f}",
+            rows.append([name, steps, label, f"{100 * p['distilled_mean']:.1f} ± {100 * p['distilled_std']:.1f}",
                          f"{100 * p['decoded_mean']:.1f}", f"{p['decoded_over_distilled']:.2f}", f"{p['mean_cosine']:.2f}",
                          f"{100 * p['tfidf_decoded']:.1f}", mlp, f"{p['distill_s']:.0f}"])
         if "random" in entry:
             r = entry["random"]
-            rows.append([name, "random real subset", f"{100 * r['textcnn_mean']:.1f} ± {100 * r['textcnn_std']:.1f}",
+            rows.append([name, "", "random real subset", f"{100 * r['textcnn_mean']:.1f} ± {100 * r['textcnn_std']:.1f}",
                          "", "", "", f"{100 * r['tfidf']:.1f}", f"{100 * r['meanpool_mlp_mean']:.1f}", ""])
     return rows
 
 
-COLUMNS = ["dataset", "set", "textcnn %", "decoded %", "dec/dist", "cosine", "tfidf %", "mlp %", "distill s"]
+COLUMNS = ["dataset", "outer steps", "set", "textcnn %", "decoded %", "dec/dist", "cosine", "tfidf %", "mlp %", "distill s"]
 
 
 def print_table(datasets: dict) -> None:
@@ -188,7 +191,7 @@ def main() -> None:
         args.outer_steps, args.seeds, args.datasets, args.fidelity_datasets = 10, 1, ["trec"], []
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    start = time.perf_counter()
+    start, load_start = time.perf_counter(), os.getloadavg()
     out = args.out or RESULTS / ("readable-quick.json" if args.quick else "readable.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     datasets: dict = {}
@@ -197,7 +200,7 @@ def main() -> None:
         meta = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "vectors": VECTORS, "complete": complete,
                 "torch": torch.__version__, "threads": torch.get_num_threads(),
                 "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                "load_average_end": os.getloadavg(), "total_s": time.perf_counter() - start}
+                "load_average_start": load_start, "load_average_end": os.getloadavg(), "total_s": time.perf_counter() - start}
         out.write_text(json.dumps({"meta": meta, "targets": targets(datasets), "datasets": datasets}, indent=2))
         return meta
 

@@ -177,8 +177,8 @@ px.histogram(pd.concat(frames), x="best cosine", color="texts", barmode="overlay
 # rows become padding), trains fresh networks on these **decoded texts** with the same evaluator and
 # seeds as the distilled set, and reports `decoded / distilled`: near 1, the words carry the lesson;
 # far below 1, the matrices teach through directions no word has. The decoded texts are real text,
-# so a TF-IDF + logistic-regression model is trained on them too, and its largest weights show what a
-# bag-of-words model learns from them.
+# so the TF-IDF + linear SVM reference model is trained on them too (scored on the real test texts,
+# like the reference row), and its largest weights show what a bag-of-words model learns from them.
 
 # %%
 from textdistill_lab import decode_fidelity

@@ -316,6 +316,7 @@ def test_decode_prints_words_and_writes_a_shaded_page(run_dir, capsys):
     assert [line[:4] for line in stdout.splitlines()[:3]] == ["[0] ", "[1] ", "[2] "]  # one sample per class
     assert "\033[" not in stdout  # not a terminal: no colour codes
     assert "decode fidelity: distilled " in stdout and "decoded/distilled" in stdout
+    assert "TF-IDF + linear SVM on decoded texts" in stdout  # the reference model, not a second TF-IDF
     page = parse(page_path.read_text(encoding="utf-8"))
     assert page.headings[1:] == ["Decoded samples", "What survives decoding",
                                  "What a bag-of-words model learns from the decoded texts",

@@ -70,6 +70,7 @@ def test_demo_report_has_the_table_the_curves_the_decoded_samples_and_the_map(de
     assert [row[0] for row in words[1:]] == ["sports", "science", "money"]
     survives = dict(page.tables[2][1:])
     assert survives["decoded / distilled"] == f"{demo.fidelity.ratio:.2f}"
+    assert survives["TF-IDF + linear SVM trained on the decoded texts (C on validation)"].endswith("%")
     assert demo.fidelity.distilled is demo.comparison.distilled  # the demo's own evaluation, not a second one
     html = demo.report.read_text(encoding="utf-8")
     assert html.count('class="td-sample"') == 6  # every distilled sample decoded, with shading

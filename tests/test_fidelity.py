@@ -1,4 +1,4 @@
-"""Decode fidelity: word-exact sets lose nothing, noisy rows come back as their words, bag-of-words is sane."""
+"""Decode fidelity: word-exact sets lose nothing, noisy rows come back as words, the reference reads them."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import pytest
 import torch
 
 from conftest import TOPICS
-from textdistill_lab.baselines import random_subset
 from textdistill_lab.decode import decode
 from textdistill_lab.distilled_set import DistilledSet
-from textdistill_lab.fidelity import (
-    decode_fidelity, decoded_matrices, decoded_words, fit_tfidf, mean_nearest_cosine, split_documents,
-    tfidf_test_accuracy, top_words,
-)
+from textdistill_lab.fidelity import decode_fidelity, decoded_matrices, decoded_words, mean_nearest_cosine
+from textdistill_lab.reference import LABEL, fit_reference
 
 
 def word_set(dataset, vectors, per_class: int = 2) -> DistilledSet:
@@ -60,28 +57,21 @@ def test_a_word_exact_set_loses_nothing_in_decoding(toy_dataset, toy_vectors):
     assert fidelity.padding_share == pytest.approx(1 / 5) and fidelity.weak_share == 0.0
     assert fidelity.texts[0] == " ".join(TOPICS["sports"][:4])
     assert fidelity.distilled.meta["mode"] == "standard"  # no learned rates
-    for name, words in fidelity.bow_words.items():
-        assert words and set(words) <= set(TOPICS[name])
+    for name, terms in fidelity.bow_words.items():
+        assert terms and all(set(term.split()) <= set(TOPICS[name]) for term in terms)
     assert "decoded/distilled 1.00" in fidelity.line()
     assert [measure for measure, _ in fidelity.rows()][2] == "decoded / distilled"
 
 
-def test_tfidf_on_real_texts_learns_each_topics_words(toy_dataset):
-    subset = random_subset(toy_dataset, 10, seed=0)
-    docs = split_documents(toy_dataset, "train", subset.indices)
-    model = fit_tfidf(docs, toy_dataset.train.labels[subset.indices])
-    assert tfidf_test_accuracy(model, toy_dataset) > 0.9
-    words = top_words(model, toy_dataset.class_names, top=3)
-    for name in toy_dataset.class_names:
-        assert len(words[name]) == 3 and set(words[name]) <= set(TOPICS[name])
-
-
-def test_two_class_bag_of_words_gives_each_class_its_own_words(toy_dataset):
-    two = np.flatnonzero(toy_dataset.train.labels < 2)
-    docs = split_documents(toy_dataset, "train", two)
-    words = top_words(fit_tfidf(docs, toy_dataset.train.labels[two]), toy_dataset.class_names, top=3)
-    assert set(words) == {"sports", "science"}
-    assert set(words["sports"]) <= set(TOPICS["sports"]) and set(words["science"]) <= set(TOPICS["science"])
+def test_the_reference_model_reads_the_decoded_texts_and_is_scored_like_the_reference_row(toy_dataset, toy_vectors):
+    distilled = word_set(toy_dataset, toy_vectors)
+    fidelity = decode_fidelity(distilled, toy_dataset, toy_vectors, seeds=(0,), epochs=1, device="cpu")
+    same = fit_reference(fidelity.texts, distilled.hard_labels.numpy(), toy_dataset)
+    assert fidelity.tfidf.label == LABEL and fidelity.tfidf.mean == same.result.mean
+    assert fidelity.summary()["tfidf_chosen_c"] == same.result.meta["chosen_c"]
+    row = (f"{LABEL} trained on the decoded texts (C on validation)", f"{100 * same.result.mean:.1f}%")
+    assert row in fidelity.rows()
+    assert f"{LABEL} on decoded texts" in fidelity.line()
 
 
 def test_bad_input_names_the_problem(toy_dataset, toy_vectors):
@@ -89,8 +79,6 @@ def test_bad_input_names_the_problem(toy_dataset, toy_vectors):
     other = decode(distilled.data[:2], toy_vectors, k=1)
     with pytest.raises(ValueError, match="decoded has 2 samples"):
         decode_fidelity(distilled, toy_dataset, toy_vectors, decoded=other, seeds=(0,), epochs=1, device="cpu")
-    with pytest.raises(ValueError, match="two classes"):
-        fit_tfidf([["game"], ["team"]], [0, 0])
     far = DistilledSet(torch.zeros_like(distilled.data), distilled.labels, distilled.class_names)
     with pytest.raises(ValueError, match="every decoded text is empty"):
         decode_fidelity(far, toy_dataset, toy_vectors, seeds=(0,), epochs=1, device="cpu")

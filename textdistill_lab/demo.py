@@ -171,7 +171,8 @@ def _write_report(result: DemoResult, dataset: TextDataset, vectors: WordVectors
             note="distinctive real words: log-odds with an informative prior (Monroe et al. 2008)"),
         Section("What survives decoding", Table(["measure", "value"], result.fidelity.rows()),
                 note="fresh models trained on the distilled matrices and on their decoded texts (each row replaced "
-                "by its nearest word), same evaluator and seeds; a TF-IDF model on the decoded texts as real text"),
+                "by its nearest word), same evaluator and seeds; the TF-IDF reference trained on the decoded texts "
+                "as real text"),
         Section("Decoded distilled samples", decoded.to_html(),
                 note="each token position shown as its nearest word; darker = closer; hover for the top 5; "
                 "grey dots are positions nearest the zero padding vector"),

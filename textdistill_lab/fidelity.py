@@ -6,8 +6,9 @@ padding, and by default weak rows, become padding) and fresh models are trained 
 texts* with the same evaluator as the distilled set. ``decoded / distilled`` near 1 means the words
 carry what the matrices teach; far below 1 means the matrices teach through directions no word has.
 
-The decoded texts are real text, so a TF-IDF + logistic-regression model can be trained on them too,
-and its largest weights show what a bag-of-words model learns from them.
+The decoded texts are real text, so the TF-IDF reference model (:mod:`textdistill_lab.reference`) is
+trained on them too, scored on the raw test texts like the reference row, and its largest weights
+show what a bag-of-words model learns from them.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 
-from .data import PAD_ID, TextDataset
+from .data import TextDataset
 from .decode import Decoded, decode
 from .distilled_set import DistilledSet
 from .evaluate import EvalResult, evaluate, resolve_mode
+from .reference import LABEL as REFERENCE_LABEL
+from .reference import fit_reference
 from .vectors import WordVectors
 
 Document = list[str]  # one text as its tokens
@@ -72,53 +72,6 @@ def mean_nearest_cosine(decoded: Decoded) -> float:
     return float(decoded.cosine[:, :, 0][kept].mean()) if kept.any() else float("nan")
 
 
-# -- a bag-of-words model on decoded (or real) texts ------------------------------------------------
-
-
-def split_documents(dataset: TextDataset, split: str, indices: Sequence[int] | None = None) -> list[Document]:
-    """The tokens a TextCNN sees of each text of ``split`` (truncated to ``max_len``, no padding)."""
-    ids = dataset.split(split).token_ids
-    ids = ids if indices is None else ids[np.asarray(indices)]
-    return [[dataset.vocab[t] for t in row if t != PAD_ID] for row in ids]
-
-
-def _tokens(document: Document) -> Document:
-    return document
-
-
-def fit_tfidf(documents: Sequence[Document], labels: Sequence[int]) -> Pipeline:
-    """TF-IDF weights over the given tokens, then a logistic regression (scikit-learn defaults)."""
-    labels = np.asarray(labels)
-    if len(np.unique(labels)) < 2:
-        raise ValueError("fit_tfidf needs texts of at least two classes")
-    model = make_pipeline(TfidfVectorizer(analyzer=_tokens), LogisticRegression(max_iter=1000))
-    return model.fit(list(documents), labels)
-
-
-def tfidf_test_accuracy(model: Pipeline, dataset: TextDataset) -> float:
-    """Accuracy of a :func:`fit_tfidf` model on ``dataset``'s test split."""
-    predicted = model.predict(split_documents(dataset, "test"))
-    return float((predicted == dataset.test.labels).mean())
-
-
-def top_words(model: Pipeline, class_names: Sequence[str], top: int = 8) -> dict[str, list[str]]:
-    """Per class, the words with the largest weights towards it (what the bag-of-words model learned).
-
-    With two classes logistic regression has one weight vector: large positive weights point to the
-    second class, large negative ones to the first.
-    """
-    vectorizer, classifier = model.named_steps["tfidfvectorizer"], model.named_steps["logisticregression"]
-    vocab = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
-    coef = classifier.coef_
-    if coef.shape[0] == 1:
-        coef = np.vstack([-coef[0], coef[0]])
-    out = {}
-    for row, cls in zip(coef, classifier.classes_):
-        order = np.argsort(-row, kind="stable")[:top]
-        out[class_names[int(cls)]] = [str(vocab[i]) for i in order if row[i] > 0]
-    return out
-
-
 # -- the whole measurement ---------------------------------------------------------------------------
 
 
@@ -131,8 +84,8 @@ class DecodeFidelity:
     mean_cosine: float  # mean cosine of non-padding rows to their nearest word
     padding_share: float  # rows decoded as padding (near the zero vector)
     weak_share: float  # non-padding rows whose nearest word is weak (cosine below the decode threshold)
-    tfidf_accuracy: float  # TF-IDF + logistic regression trained on the decoded texts, test split
-    bow_words: dict[str, list[str]]  # per class, the words that model weights most
+    tfidf: EvalResult  # the TF-IDF reference model trained on the decoded texts (C chosen on validation)
+    bow_words: dict[str, list[str]]  # per class, the terms that model weights most
     texts: list[str]  # the decoded texts, one per sample
     weak_as_padding: bool
 
@@ -145,7 +98,7 @@ class DecodeFidelity:
         """One line for a terminal."""
         return (f"decode fidelity: distilled {100 * self.distilled.mean:.1f}%, decoded texts "
                 f"{100 * self.decoded.mean:.1f}% (decoded/distilled {self.ratio:.2f}); mean cosine to nearest word "
-                f"{self.mean_cosine:.2f}; TF-IDF on decoded texts {100 * self.tfidf_accuracy:.1f}%")
+                f"{self.mean_cosine:.2f}; {REFERENCE_LABEL} on decoded texts {100 * self.tfidf.mean:.1f}%")
 
     def rows(self) -> list[tuple[str, str]]:
         """(measure, value) pairs for a report table."""
@@ -160,7 +113,7 @@ class DecodeFidelity:
             ("mean cosine of a row to its nearest word", f"{self.mean_cosine:.2f}"),
             ("rows decoded as padding", f"{100 * self.padding_share:.0f}%"),
             ("non-padding rows with a weak nearest word", f"{100 * self.weak_share:.0f}%"),
-            ("TF-IDF + logistic regression trained on the decoded texts", f"{100 * self.tfidf_accuracy:.1f}%"),
+            (f"{REFERENCE_LABEL} trained on the decoded texts (C on validation)", f"{100 * self.tfidf.mean:.1f}%"),
         ]
 
     def summary(self) -> dict:
@@ -169,7 +122,8 @@ class DecodeFidelity:
             "distilled_mean": self.distilled.mean, "distilled_std": self.distilled.std,
             "decoded_mean": self.decoded.mean, "decoded_std": self.decoded.std, "decoded_over_distilled": self.ratio,
             "mean_cosine": self.mean_cosine, "padding_share": self.padding_share, "weak_share": self.weak_share,
-            "tfidf_decoded": self.tfidf_accuracy, "bow_words": self.bow_words, "weak_as_padding": self.weak_as_padding,
+            "tfidf_decoded": self.tfidf.mean, "tfidf_chosen_c": self.tfidf.meta["chosen_c"], "bow_words": self.bow_words,
+            "weak_as_padding": self.weak_as_padding,
             "seeds": len(self.distilled.seeds), "arch": self.distilled.meta.get("arch"),
             "mode": self.distilled.meta.get("mode"),
         }
@@ -211,13 +165,13 @@ def decode_fidelity(
         distilled_result = evaluate(distilled, dataset, vectors, label="distilled", **common)
     as_text = decoded_set(distilled, decoded, vectors, weak_as_padding=weak_as_padding)
     decoded_result = evaluate(as_text, dataset, vectors, label="decoded texts", **common)
-    labels = distilled.hard_labels.numpy()
-    tfidf = fit_tfidf(documents, labels)
+    texts = [" ".join(doc) for doc in documents]
+    tfidf = fit_reference(texts, distilled.hard_labels.numpy(), dataset, method="tfidf-svm on decoded texts")
     kept = ~decoded.padding
     return DecodeFidelity(
         distilled=distilled_result, decoded=decoded_result, mean_cosine=mean_nearest_cosine(decoded),
         padding_share=float(decoded.padding.mean()),
         weak_share=float(decoded.weak[kept].mean()) if kept.any() else 0.0,
-        tfidf_accuracy=tfidf_test_accuracy(tfidf, dataset), bow_words=top_words(tfidf, distilled.class_names),
-        texts=[" ".join(doc) for doc in documents], weak_as_padding=weak_as_padding,
+        tfidf=tfidf.result, bow_words=tfidf.top_terms(distilled.class_names), texts=texts,
+        weak_as_padding=weak_as_padding,
     )

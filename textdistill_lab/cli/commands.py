@@ -338,6 +338,7 @@ def cmd_decode(args: argparse.Namespace) -> None:
     from ..decode import decode
     from ..distilled_set import DistilledSet, check_vectors
     from ..fidelity import decode_fidelity
+    from ..reference import LABEL as REFERENCE_LABEL
     from ..report import Section, Table, write_report
 
     folder = _set_folder(args.distilled)
@@ -364,9 +365,9 @@ def cmd_decode(args: argparse.Namespace) -> None:
                                    decoded=decode(distilled, vectors, k=1, vocabulary=dataset.vocab))
         print()
         print(fidelity.line())
-        print("a bag-of-words model trained on the decoded texts weighs most:")
+        print(f"the {REFERENCE_LABEL} reference model trained on the decoded texts weighs most:")
         for name, words in fidelity.bow_words.items():
-            print(f"  {name}: {' '.join(words)}")
+            print(f"  {name}: {', '.join(words)}")
     print()
     table = compare_classes(decoded, dataset)
     _print_table(table[["class", "decoded", "distinctive", "overlap"]].to_dict("records"))
@@ -379,7 +380,8 @@ def cmd_decode(args: argparse.Namespace) -> None:
                 Section("What survives decoding", Table(["measure", "value"], fidelity.rows()),
                         note="fresh models trained on the distilled matrices and on their decoded texts, same evaluator"),
                 Section("What a bag-of-words model learns from the decoded texts",
-                        Table(["class", "largest TF-IDF weights"], [[k, " ".join(v)] for k, v in fidelity.bow_words.items()])),
+                        Table(["class", f"largest weights of the {REFERENCE_LABEL} reference model"],
+                              [[k, ", ".join(v)] for k, v in fidelity.bow_words.items()])),
             ]
         sections.append(Section("Per class: decoded vs distinctive real words", _frame_table(table)))
         path = write_report(args.html, f"Decoded distilled samples: {dataset.name}", sections,
