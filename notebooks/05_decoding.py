@@ -188,7 +188,7 @@ fidelity = {init: decode_fidelity(s, dataset, vectors, seeds=SEEDS, device=DEVIC
 pd.DataFrame({f"distilled from {init}": dict(f.rows()) for init, f in fidelity.items()})
 
 # %%
-pd.DataFrame({f"from {init}": {name: " ".join(words) for name, words in f.bow_words.items()}
+pd.DataFrame({f"from {init}": {name: ", ".join(words) for name, words in f.bow_words.items()}
               for init, f in fidelity.items()})
 
 # %% [markdown]
