@@ -27,7 +27,7 @@
 #
 # **Prerequisites**: gradient descent, `torch.autograd.grad`. Chapter 1 helps but is not required.
 #
-# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 14 s at the class budget; peak memory 0.68 GB; not measured on a GPU — none was available.
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 14 s at the class budget, 25 s at the full budget; peak memory 0.68 GB; not measured on a GPU — none was available.
 # Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
 # 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 

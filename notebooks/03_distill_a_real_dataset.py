@@ -26,7 +26,7 @@
 #
 # **Prerequisites**: chapter 2 helps (what the distiller does inside); none strictly.
 #
-# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 28 s at the class budget; peak memory 0.83 GB; not measured on a GPU — none was available.
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 28 s at the class budget, 1 min 44 s at the full budget; peak memory 0.83 GB; not measured on a GPU — none was available.
 # Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
 # 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 

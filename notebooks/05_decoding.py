@@ -26,7 +26,7 @@
 #
 # **Prerequisites**: chapter 3 (making a distilled set); cosine similarity.
 #
-# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 09 s at the class budget; peak memory 0.80 GB; not measured on a GPU — none was available.
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 09 s at the class budget, 2 min 27 s at the full budget; peak memory 0.82 GB; not measured on a GPU — none was available.
 # Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
 # 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 

@@ -27,7 +27,7 @@
 #
 # **Prerequisites**: chapter 3; the idea of a 2-D projection (PCA is enough).
 #
-# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 58 s at the class budget; peak memory 1.06 GB; not measured on a GPU — none was available.
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 58 s at the class budget, 1 min 54 s at the full budget; peak memory 1.16 GB; not measured on a GPU — none was available.
 # Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
 # 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 

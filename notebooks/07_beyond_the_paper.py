@@ -31,7 +31,7 @@
 #
 # **Prerequisites**: chapters 2 and 3.
 #
-# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 42 s at the class budget; peak memory 0.75 GB; not measured on a GPU — none was available.
+# **Run time** on a 2-core CPU (`benchmarks/bench_notebooks.py`, machine load in benchmarks/README.md): 1 min 42 s at the class budget, 2 min 48 s at the full budget; peak memory 0.75 GB; not measured on a GPU — none was available.
 # Set `BUDGET` in the first code cell: `"class"` (the default) shows the effect in about 2 minutes on a
 # 2-core CPU, `"full"` runs more seeds and sizes, `"smoke"` only checks that the code runs.
 
