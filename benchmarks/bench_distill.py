@@ -103,13 +103,13 @@ def distilled_rows(config: DistillConfig, dataset, vectors, full: EvalResult, sm
     label = f"{config.method} ({config.protocol}) {config.per_class}/class"
     trained = evaluate(distilled, dataset, vectors, label=f"{label}, standard", **small)
     rows = [_row(trained, full, config.per_class, **cost)]
-    if len(distilled.lrs) and has_step_order(distilled):  # learned steps to replay, in order and shuffled
-        effect = step_order_effect(distilled, dataset, vectors, seeds=small["seeds"], label=label)
-        rows[:0] = [_row(effect["in_order"], full, config.per_class, **cost),
-                    _row(effect["shuffled"], full, config.per_class, **cost)]
-    elif len(distilled.lrs):  # every step trains on the whole set: one order only (the matching methods learn no steps)
-        replayed = evaluate(distilled, dataset, vectors, mode="replay", seeds=small["seeds"], label=f"{label}, replay")
-        rows[:0] = [_row(replayed, full, config.per_class, **cost)]
+    if len(distilled.lrs):  # learned steps to replay (the matching methods learn none)
+        if has_step_order(distilled):  # in order and shuffled
+            effect = step_order_effect(distilled, dataset, vectors, seeds=small["seeds"], label=label)
+            replayed = [effect["in_order"], effect["shuffled"]]
+        else:  # every step trains on the whole set: one order only
+            replayed = [evaluate(distilled, dataset, vectors, mode="replay", seeds=small["seeds"], label=f"{label}, replay")]
+        rows[:0] = [_row(result, full, config.per_class, **cost) for result in replayed]
     if config.protocol == "fixed":  # the paper's own number: evaluated from the very Θ0 it was distilled for
         own = evaluate(distilled, dataset, vectors, mode="replay", seeds=(config.seed,), progress=progress,
                        label=f"{label}, replay from its own Θ0")

@@ -200,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"book built at {args.budget} budget: {html / 'index.html'}")
         largest = max((html / "notebooks").glob("*.html"), key=lambda p: p.stat().st_size)
         print(f"largest chapter page: {largest.name}, {largest.stat().st_size / 1e6:.1f} MB")
-        for problem in page_problems(html):
+        problems = page_problems(html)
+        for problem in problems:
             print(f"page problem: {problem}")
-        return 1 if page_problems(html) else 0
+        return 1 if problems else 0
     return done.returncode
 
 
