@@ -5,12 +5,19 @@ grid with early stopping, :class:`~textdistill_lab.FullTraining`), random subset
 evaluation seed, and each distillation method (``random`` protocol). Every small set is scored by
 the one rule (replay and standard, the mode better on validation; :mod:`textdistill_lab.scoring`).
 Each distillation records validation accuracy against wall-clock seconds (``Distiller.history_``),
-drawn as one accuracy-vs-seconds plot per dataset; expert trajectories (trajectory matching) are
-trained and timed apart, before the distillation clock starts.
+drawn as one accuracy-vs-seconds plot per dataset; expert trajectories (trajectory matching, expert
+labels) are trained and timed apart, before the distillation clock starts.
+
+The yardsticks (TF-IDF, full data, random subsets) do not depend on the distiller, and the tuned
+full model is by far the slowest part; ``--reuse-yardsticks`` takes them from
+``results/ratio/yardsticks-DATASET.json`` when one was measured with the same dataset, vectors, seeds and
+budget (measuring and storing them otherwise). Every dataset writes its own
+``results/ratio/DATASET-Npc.json`` (and ``.html``) as soon as it is done, so datasets can run in
+separate processes; the closing table and mean cover every dataset file present at that size.
 
 Run: ``.venv/bin/python benchmarks/bench_ratio.py --threads 1 [--datasets trec] [--methods bptt trajectory-matching]
-[--per-class 10] [--seeds 5] [--outer-steps N] [--quick]``; writes benchmarks/results/ratio.json (``--quick``:
-ratio-quick.json) and ratio-DATASET.html.
+[--per-class 10] [--seeds 5] [--set outer_steps=1200 labels=expert] [--reuse-yardsticks] [--quick]``.
+``--quick`` (the smoke budget) writes under results/ratio-quick/.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -28,7 +36,9 @@ import torch
 
 from textdistill_lab import DistillConfig, Distiller, load_dataset, load_vectors
 from textdistill_lab.data import DataError, NeedsInternetError
+from textdistill_lab.evaluate import EvalResult
 from textdistill_lab.experiment import FULL_BUDGET, SMOKE_BUDGET, Budget, train_full, train_random, train_reference
+from textdistill_lab.io import atomic_write_json
 from textdistill_lab.scoring import score_best_mode
 
 RESULTS = Path(__file__).parent / "results"
@@ -46,94 +56,162 @@ class ValidationClock:
         self.points.append({"seconds": info["elapsed"], "step": info["step"], "val_acc": info["val_acc"]})
 
 
-def row(name: str, result, full_mean: float, **extra) -> dict:
-    return {"set": name, "test_mean": result.mean, "test_std": result.std, "ratio_to_full": result.mean / full_mean,
+def measured(result: EvalResult, **extra) -> dict:
+    """What a row keeps of an evaluation: test mean and spread, validation mean, the mode the rule chose."""
+    return {"test_mean": result.mean, "test_std": result.std, "val_mean": result.summary()["val_mean"],
             "mode": result.meta.get("scoring", {}).get("chosen_mode", result.meta.get("mode")), **extra}
 
 
-def run_dataset(name: str, args: argparse.Namespace, budget: Budget) -> dict:
+class Yardsticks:
+    """The rows that do not depend on the distiller, measured once per key and stored in ``folder``
+    (one file per dataset, so that datasets can run in separate processes)."""
+
+    def __init__(self, folder: Path, reuse: bool) -> None:
+        self.folder, self.reuse = folder, reuse
+
+    def get(self, key: dict, measure: Callable[[], dict]) -> dict:
+        path = self.folder / f"yardsticks-{key['dataset']}.json"
+        rows = json.loads(path.read_text()) if path.exists() else {}
+        name = json.dumps(key, sort_keys=True)
+        if self.reuse and name in rows:
+            return {**rows[name], "reused": True}
+        rows[name] = measure()
+        atomic_write_json(path, rows)
+        return rows[name]
+
+
+def run_dataset(name: str, args: argparse.Namespace, budget: Budget, yardsticks: Yardsticks) -> dict:
     dataset, vectors = load_dataset(name), load_vectors(args.vectors)
     seeds, per_class = list(range(args.seeds)), budget.per_class(args.per_class)
     start = time.perf_counter()
-    reference = train_reference(dataset, budget=budget)
-    full = train_full(dataset, vectors, budget=budget, seeds=seeds, device=args.device)
-    rows = [row("TF-IDF + linear SVM", reference, full.mean),
-            row("full data", full, full.mean, trained_by=full.meta["full_training"].get("chosen", "paper"))]
-    _, random = train_random(dataset, vectors, per_class, budget=budget, seeds=seeds, device=args.device)
-    rows.append(row(f"random {per_class}/class", random, full.mean))
+    key = {"dataset": name, "fingerprint": dataset.fingerprint, "vectors": vectors.checksum, "seeds": seeds,
+           "full": repr(budget.full), "max_train": budget.max_train, "device": args.device}
+    rows = [{"set": "TF-IDF + linear SVM", **yardsticks.get({**key, "row": "tfidf"},
+                                                            lambda: measured(train_reference(dataset, budget=budget)))}]
+
+    def full_row() -> dict:
+        full = train_full(dataset, vectors, budget=budget, seeds=seeds, device=args.device)
+        return measured(full, trained_by=full.meta["full_training"].get("chosen", "paper"))
+
+    rows.append({"set": "full data", **yardsticks.get({**key, "row": "full"}, full_row)})
+    random_key = {**key, "row": "random", "per_class": per_class, "epochs": budget.subset_epochs,
+                  "distill_defaults": DistillConfig(device=args.device).to_dict()}
+    rows.append({"set": f"random {per_class}/class", **yardsticks.get(random_key, lambda: measured(
+        train_random(dataset, vectors, per_class, budget=budget, seeds=seeds, device=args.device)[1]))})
     curves = {}
     for method in args.methods:
-        overrides = {"per_class": per_class, "method": method, "device": args.device, **budget.distill}
-        if args.outer_steps:
-            overrides["outer_steps"] = args.outer_steps
-        config = DistillConfig(**overrides)
+        config = DistillConfig(**{"per_class": per_class, "method": method, "device": args.device, **budget.distill,
+                                  **args.set})
         clock = ValidationClock()
         distiller = Distiller(config)
         began = time.perf_counter()
         distilled = distiller.fit(dataset, vectors, callbacks=[clock], progress=False)
         seconds = time.perf_counter() - began
-        experts = getattr(distiller, "experts_", None) or {}
+        prepared = [info["train_seconds"] for info in (distiller.experts_, distiller.teacher_) if info]
         result = score_best_mode(distilled, dataset, vectors, label=method, standard_epochs=budget.subset_epochs,
                                  config=config, seeds=seeds, device=args.device)
-        rows.append(row(f"{method} {per_class}/class", result, full.mean, distill_s=seconds,
-                        expert_s=experts.get("train_seconds"), best_step=distiller.best_step_))
+        rows.append({"set": method_label(method, args.set, per_class), "method": method, **measured(
+            result, distill_s=seconds, expert_s=sum(prepared) if prepared else None, best_step=distiller.best_step_,
+            config=config.to_dict())})
         curves[method] = clock.points
-    _plot(name, curves, full.summary()["val_mean"], args.quick)
-    return {"rows": rows, "curves": curves, "seconds": time.perf_counter() - start, "load_end": os.getloadavg()}
+    full_mean = rows[1]["test_mean"]
+    for r in rows:
+        r["ratio_to_full"] = r["test_mean"] / full_mean
+    _plot(args.out / f"{name}-{per_class}pc.html", name, curves, rows[1]["val_mean"])
+    meta = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "set": args.set, "per_class": per_class, "vectors": args.vectors,
+            "seconds": time.perf_counter() - start, "load_average_end": os.getloadavg()}
+    entry = {"meta": meta, "rows": rows, "curves": curves}
+    atomic_write_json(args.out / f"{name}-{per_class}pc.json", entry)
+    return entry
 
 
-def _plot(name: str, curves: dict, full_val: float, quick: bool) -> None:
+def _plot(path: Path, name: str, curves: dict, full_val: float | None) -> None:
     fig = go.Figure([go.Scatter(x=[p["seconds"] for p in pts], y=[p["val_acc"] for p in pts], mode="lines+markers",
                                 name=method) for method, pts in curves.items()])
-    fig.add_hline(y=full_val, line_dash="dot", annotation_text="full data (validation)")
+    if full_val is not None:  # rows imported from an earlier run may lack it
+        fig.add_hline(y=full_val, line_dash="dot", annotation_text="full data (validation)")
     fig.update_layout(title=f"{name}: validation accuracy vs distillation seconds", xaxis_title="seconds",
                       yaxis_title="validation accuracy", template="plotly_white")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    fig.write_html(RESULTS / f"ratio-{name}{'-quick' if quick else ''}.html", include_plotlyjs="cdn")
+    fig.write_html(path, include_plotlyjs="cdn")
+
+
+def summarise(out: Path, per_class: int, methods: list[str], overrides: dict) -> dict:
+    """The table over every dataset file at this size (this run's and earlier ones'), and the mean ratio
+    per method over the datasets whose file holds this recipe's row."""
+    entries = {name: json.loads(path.read_text()) for name in DATASETS
+               if (path := out / f"{name}-{per_class}pc.json").exists()}
+    print(f"{'dataset':15s} {'training set':48s} {'test acc %':>13s} {'/ full':>6s} {'mode':>8s} {'distill s':>9s}")
+    for name, entry in entries.items():
+        for r in entry["rows"]:
+            cost = f"{r['distill_s']:9.0f}" if r.get("distill_s") is not None else ""
+            print(f"{name:15s} {r['set']:48s} {100 * r['test_mean']:6.1f} ± {100 * r['test_std']:4.1f} "
+                  f"{r['ratio_to_full']:6.3f} {str(r['mode']):>8s} {cost}")
+    labels = {m: method_label(m, overrides, per_class) for m in methods}  # this recipe only, not an earlier one
+    ratios = {m: {name: r["ratio_to_full"] for name, e in entries.items() for r in e["rows"] if r["set"] == label}
+              for m, label in labels.items()}
+    summary = {m: {"mean": sum(v.values()) / len(v), "datasets": sorted(v), "missing": sorted(set(DATASETS) - set(v))}
+               for m, v in ratios.items() if v}
+    for m, info in summary.items():
+        print(f"mean {labels[m]} / full: {info['mean']:.3f} over {', '.join(info['datasets'])}"
+              + (f" (not measured: {', '.join(info['missing'])})" if info["missing"] else ""))
+    return summary
+
+
+def method_label(method: str, overrides: dict, per_class: int) -> str:
+    """``bptt 10/class``, or ``bptt (inner_mode=full-batch) 10/class`` when ``--set`` changed the defaults."""
+    changed = ", ".join(f"{k}={v}" for k, v in overrides.items())
+    return f"{method}{f' ({changed})' if changed else ''} {per_class}/class"
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``key=value`` pairs as DistillConfig fields; values parsed as JSON where they are (numbers, booleans)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--set takes key=value pairs, got {pair!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    DistillConfig.from_dict(overrides)  # a bad key or value stops the run before anything is measured
+    return overrides
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
-    parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), help="none: the yardsticks only")
     parser.add_argument("--vectors", default="glove-6b-50d")
     parser.add_argument("--per-class", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--outer-steps", type=int, default=None, help="default: DistillConfig's")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="DistillConfig fields for every method, e.g. outer_steps=1200 labels=expert")
+    parser.add_argument("--reuse-yardsticks", action="store_true",
+                        help="take TF-IDF, full-data and random rows measured earlier with the same key")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="the smoke budget: a check that it runs, not a number")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads; 1 on a shared machine")
     args = parser.parse_args()
+    args.set = parse_overrides(args.set)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     budget = SMOKE_BUDGET if args.quick else FULL_BUDGET
+    args.out = RESULTS / ("ratio-quick" if args.quick else "ratio")
+    args.out.mkdir(parents=True, exist_ok=True)
+    yardsticks = Yardsticks(args.out, args.reuse_yardsticks)
     start = time.perf_counter()
-    datasets = {}
     for name in args.datasets:
         try:
-            datasets[name] = run_dataset(name, args, budget)
+            run_dataset(name, args, budget, yardsticks)
         except (DataError, NeedsInternetError) as err:
-            datasets[name] = {"error": str(err)}
-    print(f"{'dataset':15s} {'training set':32s} {'test acc %':>13s} {'/ full':>6s} {'mode':>8s} {'distill s':>9s}")
-    for name, entry in datasets.items():
-        for r in entry.get("rows", []):
-            cost = f"{r['distill_s']:9.0f}" if "distill_s" in r else ""
-            print(f"{name:15s} {r['set']:32s} {100 * r['test_mean']:6.1f} ± {100 * r['test_std']:4.1f} "
-                  f"{r['ratio_to_full']:6.3f} {str(r['mode']):>8s} {cost}")
-        if "error" in entry:
-            print(f"{name:15s} skipped: {entry['error']}")
-    ratios = {m: [r["ratio_to_full"] for e in datasets.values() for r in e.get("rows", []) if r["set"].startswith(m)]
-              for m in args.methods}
-    summary = {m: sum(v) / len(v) for m, v in ratios.items() if v}
-    print("mean distilled/full:", json.dumps(summary))
-    meta = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "torch": torch.__version__,
-            "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "distill_config_defaults": DistillConfig().to_dict(),
-            "load_average_end": os.getloadavg(), "total_s": time.perf_counter() - start}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / ("ratio-quick.json" if args.quick else "ratio.json")
-    out.write_text(json.dumps({"meta": meta, "mean_ratio": summary, "datasets": datasets}, indent=2, default=str))
-    print(f"wrote {out} in {meta['total_s']:.0f} s")
+            print(f"{name}: skipped: {err}")
+    summary = summarise(args.out, budget.per_class(args.per_class), args.methods, args.set)
+    atomic_write_json(args.out / f"summary-{budget.per_class(args.per_class)}pc.json",
+                      {"mean_ratio": summary, "last_command": " ".join(sys.argv)})
+    print(f"done in {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +14,7 @@ from textdistill_lab import __version__
 from textdistill_lab.baselines import random_subset
 from textdistill_lab.data import TextDataset, build_dataset
 from textdistill_lab.distill import Callback, DistillConfig, Distiller
+from textdistill_lab.distill.config import TUNED
 from textdistill_lab.distilled_set import DistilledSet
 from textdistill_lab.evaluate import evaluate
 from textdistill_lab.vectors import WordVectors
@@ -188,3 +192,13 @@ def test_cosine_schedule_decays_the_outer_lr_to_near_zero(toy_dataset, toy_vecto
     constant = Distiller(tiny(outer_steps=3))
     constant.fit(toy_dataset, toy_vectors, progress=False)
     assert [s["outer_lr"] for s in constant.history_["steps"]] == [0.05] * 3
+
+
+def test_tuned_recipe_is_the_one_the_ratio_benchmark_measured():
+    """DistillConfig.tuned() must be the recipe whose numbers README and benchmarks/README quote."""
+    result = Path(__file__).parent.parent / "benchmarks" / "results" / "ratio" / "trec-10pc.json"
+    measured = json.loads(result.read_text())["meta"]["set"]
+    assert measured == TUNED
+    tuned = DistillConfig.tuned(per_class=3)
+    assert (tuned.inner_mode, tuned.replays, tuned.per_class) == ("full-batch", 6, 3)
+    assert DistillConfig().inner_mode == "replay"  # the defaults stay the paper's schedule

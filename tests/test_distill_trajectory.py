@@ -79,7 +79,7 @@ def test_trajectory_matching_lowers_the_distance_and_learns_rates(toy_dataset, t
 
 
 def test_soft_labels_start_from_the_expert_logits(toy_dataset, toy_vectors, home):
-    distiller = Distiller(tiny(outer_steps=1, labels="learnable", outer_lr=1e-9))
+    distiller = Distiller(tiny(outer_steps=1, labels="expert", outer_lr=1e-9))
     distilled = distiller.fit(toy_dataset, toy_vectors, progress=False)
     labels = distilled.labels
     assert not torch.allclose(labels.max(dim=1).values, labels.max(dim=1).values[0])  # per-sample, not a fixed 0.9

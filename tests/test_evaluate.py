@@ -177,6 +177,8 @@ def test_step_order_effect(toy_dataset, matrix, distilled):
     assert not has_step_order(whole)
     with pytest.raises(ValueError, match="per_class >= steps"):  # fewer samples per class than steps: every step
         step_order_effect(whole, toy_dataset, matrix, seeds=(0,))  # trains on the whole set, whatever the order
+    with pytest.raises(ValueError, match="no order to shuffle"):  # the mode itself refuses, not only the helper
+        evaluate(whole, toy_dataset, matrix, mode="replay-shuffled", seeds=(0,))
 
 
 def test_step_order_effect_exposes_a_set_that_only_works_in_order(toy_dataset, matrix):

@@ -96,6 +96,12 @@ class DistilledSet:
         return int(self.data.shape[2])
 
     @property
+    def inner_mode(self) -> str:
+        """How the distiller cut the set into steps (``replay`` or ``full-batch``); sets saved before the
+        option existed were all ``replay``."""
+        return self.config.get("inner_mode", "replay")
+
+    @property
     def hard_labels(self) -> torch.Tensor:
         """Class index per sample ``(samples,)``: the argmax of the label distribution."""
         return self.labels.argmax(dim=1)

@@ -290,8 +290,19 @@ def compare(results: Sequence[EvalResult]) -> pd.DataFrame:
 def has_step_order(distilled: DistilledSet) -> bool:
     """Whether shuffling the set's learned steps can change anything: not when every step trains on
     the same batch (one step, ``full-batch`` inner mode, or fewer samples per class than steps)."""
-    return (distilled.steps >= 2 and distilled.config.get("inner_mode", "replay") != "full-batch"
+    return (distilled.steps >= 2 and distilled.inner_mode != "full-batch"
             and not every_step_uses_whole_set(distilled.labels, distilled.steps))
+
+
+def check_step_order(distilled: DistilledSet) -> None:
+    """Refuse to shuffle the steps of a set whose steps all train on the same batch: the shuffled replay
+    would equal the ordered one by construction and report an effect of exactly 0."""
+    if not has_step_order(distilled):
+        raise ValueError(
+            f"every learned step of this set trains on the same batch (steps={distilled.steps}, "
+            f"inner_mode={distilled.inner_mode!r}, {int(torch.bincount(distilled.hard_labels).min())} samples per class "
+            "at least), so its steps have no order to shuffle; distil with per_class >= steps and "
+            "inner_mode='replay' to measure the step-order effect")
 
 
 def step_order_effect(
@@ -310,12 +321,7 @@ def step_order_effect(
     kept in place), from the same initialisations. A large ``drop`` means the data only works as
     a fixed sequence of steps, not as a dataset.
     """
-    if not has_step_order(distilled):
-        inner_mode = distilled.config.get("inner_mode", "replay")
-        raise ValueError(
-            f"every learned step of this set trains on the same batch (steps={distilled.steps}, inner_mode={inner_mode!r}, "
-            f"{int(torch.bincount(distilled.hard_labels).min())} samples per class at least), so its steps have no order to "
-            "shuffle; distil with per_class >= steps and inner_mode='replay' to measure the step-order effect")
+    check_step_order(distilled)  # before the ordered run: fail fast
     label = label or _default_label(distilled)
     kwargs = dict(arch=arch, seeds=seeds, device=device)
     ordered = evaluate(distilled, dataset, embedding, mode="replay", label=f"{label}, replay", **kwargs)
@@ -383,8 +389,8 @@ class _Trainer:
             self.optimizer = opt(params.values(), lr=lr)
         else:
             distilled: DistilledSet = train_set  # replay modes are only allowed for distilled sets
-            inner_mode = distilled.config.get("inner_mode", "replay")
-            self.schedule = replay_schedule(examples.data, examples.labels, distilled.steps, distilled.replays, inner_mode)
+            self.schedule = replay_schedule(examples.data, examples.labels, distilled.steps, distilled.replays,
+                                            distilled.inner_mode)
             self.lrs = distilled.lrs.detach().to(examples.data.device, torch.float32)
 
     def run_epoch(self) -> None:
@@ -430,6 +436,8 @@ def _check_compatible(
                 f"mode={mode!r} replays learned learning rates, but this {train_set.method!r} set has "
                 f"{len(train_set.lrs)} for {train_set.steps * train_set.replays} steps; use mode='standard'"
             )
+        if mode == "replay-shuffled":
+            check_step_order(train_set)
     elif mode != "standard":
         raise ValueError(f"mode={mode!r} replays learned steps; a {train_set.method!r} subset has none, use mode='standard'")
     if tokens < min_tokens:

@@ -60,7 +60,8 @@ class Distiller:
     learning rates and time per outer step; ``validation``: accuracy per validation; ``events``:
     divergence roll-backs), ``best_val_acc_`` and ``best_step_``. Every validation record carries
     ``elapsed`` seconds, so methods can be compared at equal wall-clock time. Trajectory matching
-    also sets ``experts_`` (cache files, expert validation curves, seconds spent training them).
+    also sets ``experts_`` (cache files, expert validation curves, seconds spent training them);
+    ``labels="expert"`` sets ``teacher_`` (the label teacher's file, curve and training seconds).
     """
 
     def __init__(self, config: DistillConfig | None = None) -> None:
@@ -120,6 +121,16 @@ class Distiller:
             raise RuntimeError("no synthetic data yet: call fit() first (or read it from a fit callback)")
         return self._ctx.synthetic.data.detach()
 
+    def current_set(self, **card) -> DistilledSet:
+        """The synthetic set as it is now (not the best so far) as a :class:`DistilledSet`: from a fit
+        callback, a snapshot of the run that can be scored later (e.g. accuracy against seconds).
+        ``card`` adds fields to the set's card (``metrics``)."""
+        if not hasattr(self, "_ctx"):
+            raise RuntimeError("no synthetic set yet: call fit() first (or read it from a fit callback)")
+        cfg = self.config
+        return self._ctx.synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, replays=cfg.replays,
+                                                    with_lrs=cfg.method in LEARNED_LR_METHODS, **self._identity, **card)
+
     # -- setup -----------------------------------------------------------------------------------
 
     def _context(self, dataset: TextDataset, vectors: WordVectors) -> DistillContext:
@@ -137,7 +148,7 @@ class Distiller:
         generator = torch.Generator().manual_seed(cfg.seed)
         data, classes = initial_data(cfg.init, train_ids, train_labels, embedding, dataset.num_classes, cfg.per_class, generator)
         common = dict(inner_steps=cfg.inner_steps, lr_init=cfg.lr_init, lr_min=cfg.lr_min, lr_max=cfg.lr_max,
-                      learn_lr=cfg.learn_lr and cfg.method in LEARNED_LR_METHODS, learn_labels=cfg.labels == "learnable")
+                      learn_lr=cfg.learn_lr and cfg.method in LEARNED_LR_METHODS, learn_labels=cfg.labels != "fixed")
         self._penalty_words = None  # (K, dim) word vectors the nearest-word penalty pulls toward
         if cfg.words != "free":
             candidates = candidate_words(dataset, vectors, count=cfg.word_candidates, per_class=cfg.words == "per-class")
@@ -150,13 +161,17 @@ class Distiller:
                 self._penalty_words = embedding[candidates[0].to(device)]
         fixed = init_params(cfg.arch, vectors.dim, dataset.num_classes, cfg.seed, device) if cfg.protocol == "fixed" else None
         ctx = DistillContext(cfg, model, synthetic, train_ids, train_labels, embedding, generator, device, fixed)
-        self.experts_ = None
+        self.experts_ = self.teacher_ = None
         if cfg.method == "trajectory-matching":
-            from .trajectory import expert_label_logits, load_experts
+            from .trajectory import load_experts
 
             ctx.experts, self.experts_ = load_experts(ctx, dataset, vectors.checksum)
-            if synthetic.label_logits is not None:  # soft labels start from the expert's view of each sample
-                synthetic.label_logits.data.copy_(expert_label_logits(model, ctx.experts[-1], synthetic.data))
+        if cfg.labels == "expert":  # soft labels start from a well-trained teacher's view of each sample
+            from .teacher import load_teacher, teacher_logits
+
+            teacher, self.teacher_ = load_teacher(model, dataset, embedding, vectors.checksum, arch=cfg.arch,
+                                                  device=device)
+            synthetic.label_logits.data.copy_(teacher_logits(model, teacher, synthetic.data))
         return ctx
 
     def _validation_inits(self, ctx: DistillContext) -> list[dict[str, torch.Tensor]]:
@@ -361,9 +376,9 @@ class Distiller:
             "distill_seconds": state.elapsed, "divergence_events": len(state.history["events"]),
             "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
             **({"experts": self.experts_} if self.experts_ else {}),
+            **({"label_teacher": self.teacher_} if self.teacher_ else {}),
         }
-        distilled = synthetic.to_distilled_set(self._dataset.class_names, steps=cfg.steps, replays=cfg.replays,
-                                               with_lrs=cfg.method in LEARNED_LR_METHODS, metrics=metrics, **self._identity)
+        distilled = self.current_set(metrics=metrics)
         synthetic.load_tensors_(live)
         return distilled
 

@@ -11,8 +11,8 @@
 
 Compared with Eq. 3 (the loss of θ_T on one real batch), the target is a whole expert epoch span,
 so each outer step sees the information of many real batches at the cost of one parameter distance.
-With ``labels="learnable"`` the soft labels start from the last expert's logits on the initial
-samples (:func:`expert_label_logits`), as in later work on soft labels for trajectory matching.
+With ``labels="expert"`` (any method) the soft labels start from a well-trained teacher's logits on the
+initial samples (:mod:`.teacher`), as in later work on soft labels for trajectory matching.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -77,12 +78,12 @@ def train_expert(
     val_ids = torch.as_tensor(dataset.validation.token_ids, device=device)
     val_labels = torch.as_tensor(dataset.validation.labels, device=device)
     generator = torch.Generator().manual_seed(seed)
-    trajectory, val_acc = [_cpu(params)], []
+    trajectory, val_acc = [cpu_copy(params)], []
     for _ in range(epochs):
         standard_epoch(model, params, optimizer, lambda idx: (embed(token_ids[idx.to(device)], embedding),
                                                               onehot[idx.to(device)]),
                        len(onehot), batch_size, generator)
-        trajectory.append(_cpu(params))
+        trajectory.append(cpu_copy(params))
         val_acc.append(accuracy(model, params, val_ids, val_labels, embedding))
     return trajectory, val_acc
 
@@ -95,28 +96,41 @@ def load_experts(ctx: DistillContext, dataset: TextDataset, vectors_checksum: st
     curves, and the seconds spent training the ones that were not cached (timed apart from distilling).
     """
     cfg = ctx.config
-    folder = Path(cache_dir) if cache_dir is not None else textdistill_home() / "experts"
     trajectories, info = [], {"files": [], "val_acc": [], "train_seconds": 0.0}
     for seed in range(cfg.expert_count):
         key = {"dataset": dataset.name, "fingerprint": dataset.fingerprint, "vectors": vectors_checksum,
                "arch": cfg.arch, "seed": seed, "epochs": cfg.expert_epochs, "lr": cfg.expert_lr,
                "batch_size": cfg.expert_batch, "optimizer": "sgd", "init_seed": EXPERT_INIT_SEED + seed}
-        path = folder / f"{dataset.name}-{cfg.arch}-seed{seed}-{_digest(key)}.safetensors"
-        if path.exists():
-            trajectory, val_acc = _read(path, key)
-        else:
-            start = time.perf_counter()
-            trajectory, val_acc = train_expert(ctx.model, dataset, ctx.embedding, arch=cfg.arch, seed=seed,
-                                               epochs=cfg.expert_epochs, lr=cfg.expert_lr,
-                                               batch_size=cfg.expert_batch, device=ctx.device)
-            info["train_seconds"] += time.perf_counter() - start
-            tensors = {f"{epoch}.{name}": v for epoch, params in enumerate(trajectory) for name, v in params.items()}
-            metadata = {"key": json.dumps(key, sort_keys=True), "val_acc": json.dumps(val_acc)}
-            atomic_write_bytes(path, save_tensors(tensors, metadata=metadata))
+        trajectory, val_acc, path, seconds = cached_trajectory(
+            f"{dataset.name}-{cfg.arch}-seed{seed}", key, cache_dir,
+            lambda: train_expert(ctx.model, dataset, ctx.embedding, arch=cfg.arch, seed=seed, epochs=cfg.expert_epochs,
+                                 lr=cfg.expert_lr, batch_size=cfg.expert_batch, device=ctx.device))
         trajectories.append(trajectory)
+        info["train_seconds"] += seconds
         info["files"].append(str(path))
         info["val_acc"].append(val_acc)
     return trajectories, info
+
+
+def cached_trajectory(
+    stem: str, key: dict, cache_dir: Path | None, train: Callable[[], tuple[Trajectory, list[float]]],
+) -> tuple[Trajectory, list[float], Path, float]:
+    """``train()``'s trajectory and validation curve, read from the cache when ``key`` was trained before.
+
+    Returns them with the file and the seconds spent training (0 when read). The file is
+    ``cache_dir`` (default: the cache home's ``experts/``) / ``stem-DIGEST.safetensors``, written atomically.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else textdistill_home() / "experts"
+    path = folder / f"{stem}-{_digest(key)}.safetensors"
+    if path.exists():
+        return (*_read(path, key), path, 0.0)
+    start = time.perf_counter()
+    trajectory, val_acc = train()
+    seconds = time.perf_counter() - start
+    tensors = {f"{epoch}.{name}": v for epoch, params in enumerate(trajectory) for name, v in params.items()}
+    metadata = {"key": json.dumps(key, sort_keys=True), "val_acc": json.dumps(val_acc)}
+    atomic_write_bytes(path, save_tensors(tensors, metadata=metadata))
+    return trajectory, val_acc, path, seconds
 
 
 def _read(path: Path, key: dict) -> tuple[Trajectory, list[float]]:
@@ -125,21 +139,16 @@ def _read(path: Path, key: dict) -> tuple[Trajectory, list[float]]:
         metadata = handle.metadata()
         if json.loads(metadata["key"]) != key:
             raise ValueError(f"expert file {path} was made for {metadata['key']}, not {key}; delete it to retrain")
-        trajectory: Trajectory = [{} for _ in range(key["epochs"] + 1)]
+        trajectory: Trajectory = []
         for name in handle.keys():
             epoch, param = name.split(".", 1)
+            while len(trajectory) <= int(epoch):
+                trajectory.append({})
             trajectory[int(epoch)][param] = handle.get_tensor(name)
     return trajectory, json.loads(metadata["val_acc"])
 
 
-@torch.no_grad()
-def expert_label_logits(model: nn.Module, expert: Trajectory, data: torch.Tensor) -> torch.Tensor:
-    """The last expert epoch's logits on the synthetic samples ``(M, tokens, dim)`` -> ``(M, classes)``."""
-    params = {k: v.to(data.device, data.dtype) for k, v in expert[-1].items()}
-    return functional_call(model, params, (data.detach(),))
-
-
-def _cpu(params: Params) -> Params:
+def cpu_copy(params: Params) -> Params:
     return {k: v.detach().cpu().clone() for k, v in params.items()}
 
 
