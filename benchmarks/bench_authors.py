@@ -20,7 +20,8 @@ Printed per judgement: the authors' final accuracy, the seconds each method need
 the speed-up, and each method's accuracy at equal times.
 
 Run: ``.venv/bin/python benchmarks/bench_authors.py --threads 1 [--dataset trec] [--per-class 10]
-[--rounds 4] [--round-seconds 60] [--set labels=expert steps=20] [--quick]``; writes
+[--rounds 3] [--authors-steps 200] [--ours-steps 100] [--every 25] [--set inner_mode=full-batch replays=6]
+[--quick]``; writes
 results/authors-DATASET.json (``--quick``: authors-DATASET-quick.json).
 """
 
@@ -69,7 +70,7 @@ class Snapshots:
             self.points.append({"step": info["step"], "seconds": info["elapsed"], "set": self.distiller.current_set()})
 
 
-def run_rounds(config: DistillConfig, dataset, vectors, *, steps_per_round: int, round_index: int, folder: Path,
+def run_round(config: DistillConfig, dataset, vectors, *, steps_per_round: int, round_index: int, folder: Path,
                every: int) -> list[dict]:
     """One more round of ``steps_per_round`` outer steps, resumed from the checkpoint in ``folder``."""
     total = steps_per_round * (round_index + 1)
@@ -155,7 +156,7 @@ def main() -> None:
         for r in range(args.rounds):
             order = ["authors", "ours"] if r % 2 == 0 else ["ours", "authors"]
             for name in order:
-                points[name] += run_rounds(configs[name], dataset, vectors, steps_per_round=steps[name],
+                points[name] += run_round(configs[name], dataset, vectors, steps_per_round=steps[name],
                                            round_index=r, folder=Path(tmp) / name, every=args.every)
                 print(f"round {r + 1}/{args.rounds} {name}: {points[name][-1]['seconds']:.0f} s distilling", flush=True)
     seeds = [FIXED_SEED + 1 + i for i in range(args.seeds)]

@@ -104,15 +104,13 @@ def run_dataset(name: str, args: argparse.Namespace, budget: Budget, yardsticks:
                                   **args.set})
         clock = ValidationClock()
         distiller = Distiller(config)
-        began = time.perf_counter()
         distilled = distiller.fit(dataset, vectors, callbacks=[clock], progress=False)
-        seconds = time.perf_counter() - began
         prepared = [info["train_seconds"] for info in (distiller.experts_, distiller.teacher_) if info]
         result = score_best_mode(distilled, dataset, vectors, label=method, standard_epochs=budget.subset_epochs,
                                  config=config, seeds=seeds, device=args.device)
         rows.append({"set": method_label(method, args.set, per_class), "method": method, **measured(
-            result, distill_s=seconds, expert_s=sum(prepared) if prepared else None, best_step=distiller.best_step_,
-            config=config.to_dict())})
+            result, distill_s=distilled.metrics["distill_seconds"], expert_s=sum(prepared) if prepared else None,
+            best_step=distiller.best_step_, config=config.to_dict())})
         curves[method] = clock.points
     full_mean = rows[1]["test_mean"]
     for r in rows:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import torch
@@ -66,6 +67,24 @@ def trajectory_matching(ctx: DistillContext, step: int) -> torch.Tensor:
     return loss
 
 
+def full_data_epochs(
+    model: nn.Module, params: Params, optimizer: torch.optim.Optimizer, dataset: TextDataset, embedding: torch.Tensor,
+    *, batch_size: int, seed: int, device: torch.device,
+) -> Iterator[float]:
+    """Epochs of ``optimizer`` over every training text (shuffled minibatches, batch order from ``seed``),
+    updating ``params`` in place; yields the validation accuracy after each epoch, for ever."""
+    token_ids = torch.as_tensor(dataset.train.token_ids, device=device)
+    onehot = nn.functional.one_hot(torch.as_tensor(dataset.train.labels, device=device), dataset.num_classes).float()
+    val_ids = torch.as_tensor(dataset.validation.token_ids, device=device)
+    val_labels = torch.as_tensor(dataset.validation.labels, device=device)
+    generator = torch.Generator().manual_seed(seed)
+    while True:
+        standard_epoch(model, params, optimizer, lambda idx: (embed(token_ids[idx.to(device)], embedding),
+                                                              onehot[idx.to(device)]),
+                       len(onehot), batch_size, generator)
+        yield accuracy(model, params, val_ids, val_labels, embedding)
+
+
 def train_expert(
     model: nn.Module, dataset: TextDataset, embedding: torch.Tensor, *, arch: str, seed: int, epochs: int,
     lr: float, batch_size: int, device: torch.device,
@@ -73,18 +92,11 @@ def train_expert(
     """θ*_0 .. θ*_epochs of plain SGD on every training text, and validation accuracy after each epoch."""
     params = init_params(arch, embedding.shape[1], dataset.num_classes, EXPERT_INIT_SEED + seed, device)
     optimizer = torch.optim.SGD(params.values(), lr=lr)
-    token_ids = torch.as_tensor(dataset.train.token_ids, device=device)
-    onehot = nn.functional.one_hot(torch.as_tensor(dataset.train.labels, device=device), dataset.num_classes).float()
-    val_ids = torch.as_tensor(dataset.validation.token_ids, device=device)
-    val_labels = torch.as_tensor(dataset.validation.labels, device=device)
-    generator = torch.Generator().manual_seed(seed)
     trajectory, val_acc = [cpu_copy(params)], []
-    for _ in range(epochs):
-        standard_epoch(model, params, optimizer, lambda idx: (embed(token_ids[idx.to(device)], embedding),
-                                                              onehot[idx.to(device)]),
-                       len(onehot), batch_size, generator)
+    for acc in islice(full_data_epochs(model, params, optimizer, dataset, embedding, batch_size=batch_size, seed=seed,
+                                       device=device), epochs):
         trajectory.append(cpu_copy(params))
-        val_acc.append(accuracy(model, params, val_ids, val_labels, embedding))
+        val_acc.append(acc)
     return trajectory, val_acc
 
 
