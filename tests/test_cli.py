@@ -246,6 +246,17 @@ def test_distill_writes_the_set_and_a_run_card(run_dir, toy_files):
     assert card["timings"]["distill_s"] > 0 and card["dataset"]["fingerprint"] == distilled.dataset_fingerprint
 
 
+def test_a_time_budget_stops_a_run_and_says_so(tmp_path, toy_files, capsys):
+    name, vectors = toy_files
+    code, stdout, err = run_cli(capsys, "-q", "distill", name, "--vectors", vectors, "--per-class", "2", "--steps", "2",
+                                "--outer-steps", "500", "--max-minutes", "1e-9", "--real-batch", "32", "--out",
+                                str(tmp_path / "run"))
+    assert code == 0, err
+    assert "stopped by --max-minutes 1e-09 after 1 of 500 outer steps" in stdout
+    card = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert card["metrics"]["stopped_by_time"] is True and card["metrics"]["steps_done"] == 1
+
+
 def test_distill_refuses_to_overwrite_a_run(run_dir, toy_files, capsys):
     before = (run_dir / "run.json").read_text()
     code, _, err = run_cli(capsys, "distill", toy_files[0], "--vectors", toy_files[1], "--out", str(run_dir))

@@ -149,6 +149,9 @@ def cmd_distill(args: argparse.Namespace) -> None:
         finish(distilled, "done")
     print(f"distilled {distilled.num_samples} samples ({config.per_class}/class, {config.method}) in "
           f"{card['timings']['distill_s']:.1f} s -> {out}")
+    if distilled.metrics.get("stopped_by_time"):
+        print(f"stopped by --max-minutes {config.max_minutes:g} after {distilled.metrics['steps_done']} of "
+              f"{config.outer_steps} outer steps")
     best = distilled.metrics.get("best_val_acc")
     if best is not None:
         print(f"best validation accuracy during distillation: {100 * best:.1f}%")

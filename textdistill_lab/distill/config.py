@@ -75,6 +75,9 @@ class DistillConfig:
     outer_steps: int = _option(400, "outer (Adam) steps on the synthetic data")
     # 0.03 diverged on trec at T=30 (keep-best saved the run); 0.01 is stable
     outer_lr: float = _option(0.01, "Adam learning rate of the outer loop")
+    max_minutes: float | None = _option(
+        None, "stop after this many minutes of distillation even before outer_steps (checked after every outer step; "
+        "the last step is validated). The set then depends on the machine's speed, not only on the seed")
     outer_schedule: str = _option(
         "constant", "outer learning rate over the run: constant, or cosine decay from outer_lr to 0 at outer_steps",
         OUTER_SCHEDULES)

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 OuterStep = Callable[[DistillContext, int], torch.Tensor]
 # Config fields that may change between a run and its resume without changing the result.
-RESUMABLE_CHANGES = ("outer_steps", "checkpoint_every", "device", "max_memory_gb")
+RESUMABLE_CHANGES = ("outer_steps", "max_minutes", "checkpoint_every", "device", "max_memory_gb")
 
 
 def outer_step_for(method: str) -> OuterStep:
@@ -254,7 +254,7 @@ class Distiller:
         previous = state.rollback if state.rollback is not None else state
         started = time.perf_counter() - state.elapsed
         autocast = torch.autocast(ctx.device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
-        while state.step < cfg.outer_steps:
+        while state.step < cfg.outer_steps and not self._out_of_time(state):
             step = state.step + 1
             try:  # `state` is always a completed step: an interrupt anywhere below falls back to it
                 self._optimizer.zero_grad(set_to_none=False)
@@ -280,7 +280,7 @@ class Distiller:
                                     best_step=state.best_step, history=history, nan_retries=state.nan_retries,
                                     elapsed=elapsed)
                 new.rollback = dataclasses.replace(state, rollback=None)  # one state back, not a chain
-                validated = step % cfg.validate_every == 0 or step == cfg.outer_steps
+                validated = step % cfg.validate_every == 0 or step == cfg.outer_steps or self._out_of_time(new)
                 if validated:
                     new = self._validate(new)
                 previous, state = new.rollback, new
@@ -294,6 +294,10 @@ class Distiller:
             if stop.requested:
                 self._interrupted(state)
         return state
+
+    def _out_of_time(self, state: TrainState) -> bool:
+        """True once the run has used its ``max_minutes`` (a resumed run counts the time before the interrupt)."""
+        return self.config.max_minutes is not None and state.elapsed >= 60 * self.config.max_minutes
 
     def _schedule_outer_lr(self, step: int) -> None:
         """The outer lr of ``step``: the base rate (halved by each roll-back) times the schedule's factor.
@@ -373,6 +377,7 @@ class Distiller:
         synthetic.load_tensors_(state.best)
         metrics = {
             "best_val_acc": state.best_val_acc, "best_step": state.best_step, "steps_done": state.step,
+            "stopped_by_time": state.step < cfg.outer_steps and self._out_of_time(state),
             "distill_seconds": state.elapsed, "divergence_events": len(state.history["events"]),
             "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
             **({"experts": self.experts_} if self.experts_ else {}),
