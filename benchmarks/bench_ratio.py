@@ -153,6 +153,10 @@ def with_earlier_recipes(path: Path, entry: dict) -> dict:
         return entry
     earlier = json.loads(path.read_text())
     if earlier["meta"].get("yardstick_key") != entry["meta"]["yardstick_key"]:
+        dropped = [r["set"] for r in earlier["rows"] if "method" in r]
+        print(f"note: {path.name} held {len(dropped)} recipe row(s) measured on other yardsticks (other seeds, "
+              f"vectors, length or full-data setting); this run replaces them: {', '.join(dropped) or '-'}",
+              file=sys.stderr)
         return entry
     now = {r["set"] for r in entry["rows"]}
     kept = [r for r in earlier["rows"] if "method" in r and r["set"] not in now]

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from textdistill_lab.training import replay_schedule, sgd_step, soft_cross_entropy, step_batches, train_steps
+from textdistill_lab.training import replay_schedule, sgd_step, soft_cross_entropy, stalled, step_batches, train_steps
 from textdistill_lab.models import init_params, make_model
 
 
@@ -73,3 +73,14 @@ def test_train_steps_needs_one_rate_per_batch():
         train_steps(model, init_params("meanpool-mlp", 4, 3, 0), [(data, labels)] * 2, torch.ones(3), create_graph=False)
     same = train_steps(model, init_params("meanpool-mlp", 4, 3, 0), [], torch.empty(0), create_graph=False)
     assert all(torch.equal(same[k], v) for k, v in init_params("meanpool-mlp", 4, 3, 0).items())
+
+
+@pytest.mark.parametrize(("val_acc", "patience", "stop"), [
+    ([0.5], 1, False),
+    ([0.5, 0.4], 1, True),
+    ([0.5, 0.6, 0.6, 0.6], 2, True),  # a tie is no improvement: the first epoch at the best counts
+    ([0.5, 0.6, 0.6], 2, False),
+    ([0.5, 0.4, 0.7], 2, False),  # the clock restarts at every new best
+])
+def test_early_stopping_waits_patience_epochs_after_the_first_best(val_acc, patience, stop):
+    assert stalled(val_acc, patience) is stop

@@ -37,7 +37,7 @@ from .io import atomic_write_json
 from .models import embed, init_params, make_model
 from .training import (
     STANDARD_BATCH_SIZE, STANDARD_EPOCHS, STANDARD_LR, Batch, Params, accuracy, every_step_uses_whole_set, replay_schedule,
-    resolve_device, standard_epoch, train_steps,
+    resolve_device, stalled, standard_epoch, train_steps,
 )
 from .validators import check_instance, check_int, check_seeds
 from .vectors import WordVectors
@@ -225,7 +225,7 @@ def evaluate(
             for callback in callbacks:
                 getattr(callback, "on_epoch", callback)(info)
             col += 1
-            if patience is not None and col - 1 - int(curves_val[row, :col].argmax()) >= patience:
+            if patience is not None and stalled(curves_val[row, :col].tolist(), patience):
                 curves_val[row, col:], curves_test[row, col:] = curves_val[row, col - 1], curves_test[row, col - 1]
                 bar.update(epochs - epoch)
                 break

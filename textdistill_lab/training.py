@@ -26,6 +26,12 @@ STANDARD_BATCH_SIZE = 64
 STANDARD_LR = 1e-3
 
 
+def stalled(val_acc: Sequence[float], patience: int) -> bool:
+    """Early stopping's rule, shared by every loop that stops on validation: the best accuracy so far
+    (the first epoch that reached it) is ``patience`` or more epochs old."""
+    return len(val_acc) - 1 - list(val_acc).index(max(val_acc)) >= patience
+
+
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against a label distribution ``(batch, classes)`` (one-hot = the usual loss)."""
     return -(targets * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()

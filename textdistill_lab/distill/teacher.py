@@ -20,7 +20,7 @@ from torch.func import functional_call
 
 from ..data import TextDataset
 from ..models import init_params
-from ..training import Params
+from ..training import Params, stalled
 from .trajectory import EXPERT_INIT_SEED, Trajectory, cached_trajectory, cpu_copy, full_data_epochs
 
 TEACHER = {"optimizer": "adam", "lr": 1e-3, "batch_size": 64, "max_epochs": 30, "patience": 3,
@@ -40,7 +40,7 @@ def train_teacher(
         if not val_acc or acc > max(val_acc):  # the first epoch with the best accuracy
             best = cpu_copy(params)
         val_acc.append(acc)
-        if len(val_acc) - 1 - val_acc.index(max(val_acc)) >= TEACHER["patience"]:
+        if stalled(val_acc, TEACHER["patience"]):
             break
     return [best], val_acc
 
