@@ -3,10 +3,13 @@
 One distillation per variant (bptt, 10/class, seed 0), validated every 25 outer steps: validation
 accuracy, the learned learning rates (mean and max) and the RMS of the synthetic embeddings, so a
 fall can be traced to rate growth or to the data drifting. Variants: ``constant`` (the defaults),
-``cosine`` (``outer_schedule="cosine"``), ``fixed-lr`` (``learn_lr=False``).
+``cosine`` (``outer_schedule="cosine"``), ``fixed-lr`` (``learn_lr=False``), ``token-norm``
+(``token_norm_quantile=0.99``: synthetic token vectors kept within the words' lengths), ``token-norm-median``
+(``token_norm_quantile=0.5``: no token longer than the median word).
 
 Run: ``.venv/bin/python benchmarks/bench_stability.py --threads 1 [--datasets trec bbc-news] [--variants constant cosine]
-[--outer-steps 400]``; writes benchmarks/results/stability.json.
+[--outer-steps 400]``; adds its runs to benchmarks/results/stability.json (a dataset/variant measured again
+replaces its earlier run).
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pathlib import Path
 import torch
 
 from textdistill_lab import DistillConfig, Distiller, load_dataset, load_vectors
+from textdistill_lab.io import atomic_write_json
 
 RESULTS = Path(__file__).parent / "results"
-VARIANTS = {"constant": {}, "cosine": {"outer_schedule": "cosine"}, "fixed-lr": {"learn_lr": False}}
+VARIANTS = {"constant": {}, "cosine": {"outer_schedule": "cosine"}, "fixed-lr": {"learn_lr": False},
+            "token-norm": {"token_norm_quantile": 0.99}, "token-norm-median": {"token_norm_quantile": 0.5}}
 MAX_LEN = {"bbc-news": 50}  # long texts cut as in bench_distill.py
 
 
@@ -40,7 +45,8 @@ class Trace:
         lrs = self.lrs or [self.distiller.config.lr_init]
         data = self.distiller.synthetic_data
         self.rows.append({**info, "mean_lr": sum(lrs) / len(lrs), "max_lr": max(lrs),
-                          "data_rms": float(data.pow(2).mean().sqrt())})
+                          "data_rms": float(data.pow(2).mean().sqrt()),
+                          "max_token_norm": float(data.norm(dim=-1).max())})
 
 
 def main() -> None:
@@ -70,8 +76,10 @@ def main() -> None:
                   f"last {last['val_acc']:.3f}; mean lr {last['mean_lr']:.3f}, max lr {last['max_lr']:.3f}")
     meta = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "load_average_end": os.getloadavg()}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "stability.json").write_text(json.dumps({"meta": meta, "runs": runs}, indent=2))
+    path = RESULTS / "stability.json"
+    earlier = json.loads(path.read_text()) if path.exists() else {"meta": {}, "runs": {}}
+    kept = {key: {"meta": earlier["meta"], **run} for key, run in earlier["runs"].items()}  # each run keeps its meta
+    atomic_write_json(path, {"meta": meta, "runs": {**kept, **{key: {"meta": meta, **run} for key, run in runs.items()}}})
 
 
 if __name__ == "__main__":

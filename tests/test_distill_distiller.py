@@ -210,11 +210,24 @@ def test_a_time_budget_stops_the_run_early_and_validates_its_last_step(toy_datas
     assert untimed.metrics["steps_done"] == 3 and untimed.metrics["stopped_by_time"] is False
 
 
+def test_token_norm_quantile_keeps_every_synthetic_token_within_the_words_lengths(toy_dataset, toy_vectors):
+    from textdistill_lab.distill.synthetic import word_norm_quantile
+
+    bound = word_norm_quantile(torch.as_tensor(toy_vectors.embedding_for(toy_dataset.vocab)[0]), 0.5)
+    free = Distiller(tiny(init="noise", outer_lr=0.5)).fit(toy_dataset, toy_vectors, progress=False)
+    kept = Distiller(tiny(init="noise", outer_lr=0.5, token_norm_quantile=0.5)).fit(toy_dataset, toy_vectors,
+                                                                                   progress=False)
+    assert float(free.data.norm(dim=-1).max()) > bound  # without the bound the big outer steps overshoot it
+    assert float(kept.data.norm(dim=-1).max()) <= bound * (1 + 1e-5)
+    assert kept.config["token_norm_quantile"] == 0.5
+
+
 def test_tuned_recipe_is_the_one_the_ratio_benchmark_measured():
     """DistillConfig.tuned() must be the recipe whose numbers README and benchmarks/README quote."""
     result = Path(__file__).parent.parent / "benchmarks" / "results" / "ratio" / "trec-10pc.json"
     configs = [row["config"] for row in json.loads(result.read_text())["rows"] if "config" in row]
     assert any(all(config[key] == value for key, value in TUNED.items()) for config in configs)
     tuned = DistillConfig.tuned(per_class=3)
-    assert (tuned.inner_mode, tuned.replays, tuned.per_class) == ("full-batch", 6, 3)
-    assert DistillConfig().inner_mode == "replay"  # the defaults stay the paper's schedule
+    assert (tuned.replays, tuned.real_batch, tuned.token_norm_quantile, tuned.per_class) == (6, 1024, 0.99, 3)
+    defaults = DistillConfig()  # the defaults stay the paper's schedule
+    assert (defaults.replays, defaults.real_batch, defaults.token_norm_quantile) == (3, 256, None)

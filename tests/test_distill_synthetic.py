@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from textdistill_lab.distill import DistillConfig
-from textdistill_lab.distill.synthetic import DistillContext, SyntheticSet, _softplus_inverse, initial_data
+from textdistill_lab.distill.synthetic import (
+    DistillContext, SyntheticSet, _softplus_inverse, initial_data, word_norm_quantile,
+)
 from textdistill_lab.models import embed, make_model
 
 
@@ -41,6 +43,26 @@ def test_learning_rates_start_at_lr_init_and_projection_keeps_them_in_range():
     # After projection the clamp is inactive at the bounds' inside: gradients still reach every rate.
     lrs.sum().backward()
     assert torch.all(synthetic.raw_lrs.grad > 0)
+
+
+def test_projection_shortens_only_the_token_vectors_above_the_bound():
+    data = torch.zeros(2, 3, 4)
+    data[0, 0] = torch.tensor([3.0, 4.0, 0.0, 0.0])  # length 5: shortened to 2, same direction
+    data[1, 2] = torch.tensor([0.0, 0.0, 1.0, 1.0])  # length 1.41: left alone, as are the zero rows
+    synthetic = make_set(data, torch.tensor([0, 1]), max_token_norm=2.0)
+    synthetic.project_()
+    expected = data.clone()
+    expected[0, 0] = torch.tensor([1.2, 1.6, 0.0, 0.0])
+    assert torch.allclose(synthetic.data.detach(), expected)
+    unbounded = make_set(data, torch.tensor([0, 1]))
+    unbounded.project_()
+    assert torch.equal(unbounded.data.detach(), data)
+
+
+def test_word_norm_quantile_ignores_padding_rows():
+    embedding = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 4.0]])  # lengths 0 (padding), 1, 2, 5
+    assert word_norm_quantile(embedding, 0.5) == pytest.approx(2.0)
+    assert word_norm_quantile(embedding, 1.0) == pytest.approx(5.0)
 
 
 def test_parameters_follow_the_options():

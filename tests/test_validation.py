@@ -25,6 +25,8 @@ from textdistill_lab.validators import INT_LIMITS, SEED_MAX
     ("per_class", 2.5, TypeError, "per_class must be an integer"),
     ("learn_lr", "yes", TypeError, "learn_lr must be True or False"),
     ("method", "magic", ValueError, "method='magic' is not one of bptt"),
+    ("token_norm_quantile", 1.5, ValueError, "token_norm_quantile is a quantile in (0, 1], e.g. 0.99; got 1.5"),
+    ("token_norm_quantile", 0.0, ValueError, "token_norm_quantile must be a finite number > 0"),
 ])
 def test_config_refuses_bad_values_naming_the_field(field, value, error, fragment):
     with pytest.raises(error, match=fragment.replace("(", r"\(")):

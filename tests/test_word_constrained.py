@@ -99,3 +99,5 @@ def test_bad_readability_options_fail_clearly():
         DistillConfig(words="frequent", word_penalty=1.0)
     with pytest.raises(ValueError, match="word_tau_end"):
         DistillConfig(word_tau_start=0.1, word_tau_end=1.0)
+    with pytest.raises(ValueError, match="token_norm_quantile applies to words=free only"):
+        DistillConfig(words="per-class", token_norm_quantile=0.99)

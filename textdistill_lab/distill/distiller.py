@@ -29,7 +29,7 @@ from .checkpoint import CHECKPOINT_FILE, CheckpointError, TrainState, load_check
 from .config import LEARNED_LR_METHODS, DistillConfig
 from .guards import DivergenceError, DistillInterrupted, StopSignals, divergence_reason
 from .memory import check_memory, estimate_peak_bytes
-from .synthetic import DistillContext, SyntheticSet, initial_data
+from .synthetic import DistillContext, SyntheticSet, initial_data, word_norm_quantile
 from .validation import replay_accuracy, standard_accuracy
 from .word_constrained import candidate_words, readable_step, word_constrained_set
 
@@ -155,7 +155,8 @@ class Distiller:
             synthetic = word_constrained_set(data, classes, dataset.num_classes, candidates=candidates,
                                              embedding=embedding, vocab=dataset.vocab, **common)
         else:
-            synthetic = SyntheticSet(data, classes, dataset.num_classes, **common)
+            bound = None if cfg.token_norm_quantile is None else word_norm_quantile(embedding, cfg.token_norm_quantile)
+            synthetic = SyntheticSet(data, classes, dataset.num_classes, max_token_norm=bound, **common)
             if cfg.word_penalty is not None:
                 candidates = candidate_words(dataset, vectors, count=cfg.word_candidates, per_class=False)
                 self._penalty_words = embedding[candidates[0].to(device)]

@@ -62,8 +62,10 @@ class SyntheticSet:
         lr_max: float,
         learn_lr: bool = True,
         learn_labels: bool = False,
+        max_token_norm: float | None = None,
     ) -> None:
         self._init_data(data)
+        self.max_token_norm = max_token_norm
         self.classes = classes.detach().clone()  # (M,) class of each sample, fixed
         self.num_classes = num_classes
         self.lr_min, self.lr_max = lr_min, lr_max
@@ -106,8 +108,18 @@ class SyntheticSet:
 
     @torch.no_grad()
     def project_(self) -> None:
-        """Clamp the raw learning rates so that softplus(raw) stays in ``[lr_min, lr_max]``."""
+        """Clamp the raw learning rates so that softplus(raw) stays in ``[lr_min, lr_max]``, and shorten
+        token vectors longer than ``max_token_norm``.
+
+        Why the second: Adam moves every entry by about the outer lr per step, so token vectors keep
+        growing, and longer inputs make the inner SGD steps larger at the same learned rate. The bound
+        slows that drift; it does not stop the late fall of long runs by itself (wordnet-topics:
+        benchmarks/README.md, bench_stability.py), so keep-best still guards the result.
+        """
         self.raw_lrs.clamp_(_softplus_inverse(self.lr_min), _softplus_inverse(self.lr_max))
+        if self.max_token_norm is not None:
+            norms = self.data.norm(dim=-1, keepdim=True)  # (M, tokens, 1)
+            self.data.mul_((self.max_token_norm / norms.clamp(min=1e-12)).clamp(max=1.0))
 
     @torch.no_grad()
     def load_tensors_(self, tensors: dict[str, torch.Tensor]) -> None:
@@ -135,6 +147,12 @@ class SyntheticSet:
                 replays=replays,
                 **card,
             )
+
+
+def word_norm_quantile(embedding: torch.Tensor, quantile: float) -> float:
+    """The ``quantile`` of the word vectors' lengths, over the rows that hold a vector (not padding)."""
+    norms = embedding.norm(dim=1)
+    return float(torch.quantile(norms[norms > 0].float().cpu(), quantile))
 
 
 def initial_data(
