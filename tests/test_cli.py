@@ -172,6 +172,11 @@ def test_library_messages_are_spelt_as_the_commands_options(capsys, monkeypatch)
     assert code == 1 and "use --backend 'truncated' or raise --max-memory 2" in err
 
 
+def test_a_value_error_that_already_names_flags_is_not_spelt_twice(capsys):
+    code, _, err = run_cli(capsys, "distill", "trec", "--word-penalty", "1", "--words", "frequent")
+    assert code == 2 and "--word-penalty applies to --words=free only" in err and "----" not in err
+
+
 def test_interrupt_exits_130_and_says_how_to_resume(capsys, monkeypatch):
     def interrupted(args):
         raise KeyboardInterrupt

@@ -68,7 +68,8 @@ def option_spelling(message: str, parser, command: str) -> str:
         return message
     for action in subcommands[command]._actions:
         if action.option_strings:
-            message = re.sub(rf"\b{action.dest}=", f"{action.option_strings[-1]} ", message)
+            # not inside a flag the message already spells (``--words=free``): that would read ``----words``
+            message = re.sub(rf"(?<![-\w]){action.dest}=", f"{action.option_strings[-1]} ", message)
     return message
 
 
