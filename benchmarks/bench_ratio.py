@@ -125,9 +125,6 @@ def run_dataset(name: str, args: argparse.Namespace, budget: Budget, yardsticks:
             result, distill_s=distilled.metrics["distill_seconds"], expert_s=sum(prepared) if prepared else None,
             best_step=distiller.best_step_, config=config.to_dict(), run={**run, "load_average_end": os.getloadavg()})})
         curves[label] = clock.points
-    full_mean = rows[1]["test_mean"]
-    for r in rows:
-        r["ratio_to_full"] = r["test_mean"] / full_mean
     meta = {**run, "torch": torch.__version__,
             "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "set": args.set, "per_class": per_class, "vectors": args.vectors,
@@ -135,6 +132,8 @@ def run_dataset(name: str, args: argparse.Namespace, budget: Budget, yardsticks:
             "seconds": time.perf_counter() - start, "load_average_end": os.getloadavg()}
     path = args.out / f"{name}-{per_class}pc.json"
     entry = with_earlier_recipes(path, {"meta": meta, "rows": rows, "curves": curves})
+    for r in entry["rows"]:  # earlier recipes' rows too: one denominator for the whole file
+        r["ratio_to_full"] = r["test_mean"] / rows[1]["test_mean"]
     _plot(path.with_suffix(".html"), name, entry["curves"], rows[1]["val_mean"])
     atomic_write_json(path, entry)
     return entry
@@ -160,8 +159,6 @@ def with_earlier_recipes(path: Path, entry: dict) -> dict:
         return entry
     now = {r["set"] for r in entry["rows"]}
     kept = [r for r in earlier["rows"] if "method" in r and r["set"] not in now]
-    full_mean = entry["rows"][1]["test_mean"]
-    kept = [{**r, "ratio_to_full": r["test_mean"] / full_mean} for r in kept]
     curves = {**{k: v for k, v in earlier["curves"].items() if k not in now}, **entry["curves"]}
     return {**entry, "rows": entry["rows"] + kept, "curves": curves}
 

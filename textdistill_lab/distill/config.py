@@ -181,10 +181,8 @@ def check_config_values(values: dict, label: Callable[[str], str] = str) -> None
     quantile = values.get("token_norm_quantile", defaults["token_norm_quantile"])
     if quantile is not None and quantile > 1:
         raise ValueError(f"{label('token_norm_quantile')} is a quantile in (0, 1], e.g. 0.99; got {quantile}")
-    words, penalty = (values.get(k, defaults[k]) for k in ("words", "word_penalty"))
-    if quantile is not None and words != "free":
-        raise ValueError(f"{label('token_norm_quantile')} applies to {label('words')}=free only: a {words} set "
-                         "is made of word vectors already")
-    if penalty is not None and words != "free":
-        raise ValueError(f"{label('word_penalty')} applies to {label('words')}=free only: a {words} set is made of "
-                         "words already")
+    words = values.get("words", defaults["words"])
+    for name in ("word_penalty", "token_norm_quantile"):  # options that reshape free matrices
+        if values.get(name, defaults[name]) is not None and words != "free":
+            raise ValueError(f"{label(name)} applies to {label('words')}=free only: a {words} set is made of "
+                             "words already")
