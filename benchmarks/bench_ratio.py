@@ -106,8 +106,9 @@ def run_dataset(name: str, args: argparse.Namespace, budget: Budget, yardsticks:
         return measured(full, trained_by=full.meta["full_training"].get("chosen", "paper"))
 
     rows.append({"set": "full data", **yardsticks.get({**key, "row": "full"}, full_row)})
+    defaults = DistillConfig(device=args.device).to_dict()  # a random subset is replayed with the default schedule
     random_key = {**key, "row": "random", "per_class": per_class, "epochs": budget.subset_epochs,
-                  "distill_defaults": DistillConfig(device=args.device).to_dict()}
+                  "replay_schedule": {k: defaults[k] for k in ("arch", "steps", "replays", "inner_mode", "lr_init")}}
     rows.append({"set": f"random {per_class}/class", **yardsticks.get(random_key, lambda: measured(
         train_random(dataset, vectors, per_class, budget=budget, seeds=seeds, device=args.device)[1]))})
     curves, run = {}, {"command": " ".join([Path(sys.executable).name, *sys.argv]), "date": time.strftime("%Y-%m-%d")}

@@ -5,7 +5,8 @@ accuracy, the learned learning rates (mean and max) and the RMS of the synthetic
 fall can be traced to rate growth or to the data drifting. Variants: ``constant`` (the defaults),
 ``cosine`` (``outer_schedule="cosine"``), ``fixed-lr`` (``learn_lr=False``), ``token-norm``
 (``token_norm_quantile=0.99``: synthetic token vectors kept within the words' lengths), ``token-norm-median``
-(``token_norm_quantile=0.5``: no token longer than the median word).
+(``token_norm_quantile=0.5``: no token longer than the median word), ``plateau`` (``outer_schedule="plateau"``:
+after two validations without a new best, back to the best set with half the outer lr).
 
 Run: ``.venv/bin/python benchmarks/bench_stability.py --threads 1 [--datasets trec bbc-news] [--variants constant cosine]
 [--outer-steps 400]``; adds its runs to benchmarks/results/stability.json (a dataset/variant measured again
@@ -28,7 +29,8 @@ from textdistill_lab.io import atomic_write_json
 
 RESULTS = Path(__file__).parent / "results"
 VARIANTS = {"constant": {}, "cosine": {"outer_schedule": "cosine"}, "fixed-lr": {"learn_lr": False},
-            "token-norm": {"token_norm_quantile": 0.99}, "token-norm-median": {"token_norm_quantile": 0.5}}
+            "token-norm": {"token_norm_quantile": 0.99}, "token-norm-median": {"token_norm_quantile": 0.5},
+            "plateau": {"outer_schedule": "plateau"}}
 MAX_LEN = {"bbc-news": 50}  # long texts cut as in bench_distill.py
 
 

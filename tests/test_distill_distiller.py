@@ -13,7 +13,7 @@ from conftest import FILLER, TOPICS
 from textdistill_lab import __version__
 from textdistill_lab.baselines import random_subset
 from textdistill_lab.data import TextDataset, build_dataset
-from textdistill_lab.distill import Callback, DistillConfig, Distiller
+from textdistill_lab.distill import Callback, DistillConfig, DistillInterrupted, Distiller
 from textdistill_lab.distill.config import TUNED
 from textdistill_lab.distilled_set import DistilledSet
 from textdistill_lab.evaluate import evaluate
@@ -228,6 +228,66 @@ def test_tuned_recipe_is_the_one_the_ratio_benchmark_measured():
     configs = [row["config"] for row in json.loads(result.read_text())["rows"] if "config" in row]
     assert any(all(config[key] == value for key, value in TUNED.items()) for config in configs)
     tuned = DistillConfig.tuned(per_class=3)
-    assert (tuned.replays, tuned.real_batch, tuned.token_norm_quantile, tuned.per_class) == (6, 1024, 0.99, 3)
+    assert (tuned.replays, tuned.real_batch, tuned.token_norm_quantile, tuned.init, tuned.outer_schedule,
+            tuned.per_class) == (6, 1024, 0.99, "class-mean", "plateau", 3)
     defaults = DistillConfig()  # the defaults stay the paper's schedule
-    assert (defaults.replays, defaults.real_batch, defaults.token_norm_quantile) == (3, 256, None)
+    assert (defaults.replays, defaults.real_batch, defaults.token_norm_quantile, defaults.init,
+            defaults.outer_schedule) == (3, 256, None, "real", "constant")
+
+
+def scripted_validation(monkeypatch, accuracies: list[float]) -> None:
+    """Validation returns ``accuracies`` in turn (the initial set's score first), whatever the set."""
+    from textdistill_lab.distill import distiller as module
+
+    scores = iter(accuracies)
+    monkeypatch.setattr(module, "replay_accuracy", lambda *args, **kwargs: next(scores))
+
+
+class SetsAtValidation(Callback):
+    def __init__(self, distiller: Distiller) -> None:
+        self.distiller, self.sets = distiller, {}
+
+    def on_validate(self, info):
+        self.sets[info["step"]] = self.distiller.synthetic_data.clone()
+
+
+# init, steps 1-6: best at step 1, no new best at steps 2-3 (restart), 4-5 (restart), a new best at step 6
+PLATEAU_SCORES = [0.3, 0.6, 0.5, 0.4, 0.45, 0.4, 0.7]
+
+
+def test_plateau_schedule_goes_back_to_the_best_set_and_halves_the_outer_lr(toy_dataset, toy_vectors, monkeypatch):
+    scripted_validation(monkeypatch, PLATEAU_SCORES)
+    distiller = Distiller(tiny(outer_schedule="plateau", plateau_patience=2, validate_every=1, outer_steps=6))
+    seen = SetsAtValidation(distiller)
+    distilled = distiller.fit(toy_dataset, toy_vectors, callbacks=[seen], progress=False)
+    assert distiller.history_["events"] == [
+        {"step": 3, "kind": "plateau", "back_to": 1, "outer_lr": 0.025},
+        {"step": 5, "kind": "plateau", "back_to": 1, "outer_lr": 0.0125},
+    ]
+    assert [s["outer_lr"] for s in distiller.history_["steps"]] == [0.05] * 3 + [0.025] * 2 + [0.0125]
+    assert torch.equal(seen.sets[3], seen.sets[1]) and torch.equal(seen.sets[5], seen.sets[1])  # restarted from the best
+    assert not torch.equal(seen.sets[2], seen.sets[1])
+    assert distiller.best_step_ == 6 and distilled.metrics["divergence_events"] == 0
+
+
+def test_a_resumed_plateau_run_restarts_as_the_uninterrupted_one(toy_dataset, toy_vectors, monkeypatch, tmp_path):
+    config = tiny(outer_schedule="plateau", plateau_patience=2, validate_every=1, outer_steps=6, checkpoint_every=1)
+    with monkeypatch.context() as patch:
+        scripted_validation(patch, PLATEAU_SCORES)
+        uninterrupted = Distiller(config)
+        reference = uninterrupted.fit(toy_dataset, toy_vectors, progress=False)
+
+    class InterruptAt4(Callback):
+        def on_step(self, info):
+            if info["step"] == 4:
+                raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch, pytest.raises(DistillInterrupted):
+        scripted_validation(patch, PLATEAU_SCORES[:5])  # init and steps 1-4
+        Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, callbacks=[InterruptAt4()], progress=False)
+    scripted_validation(monkeypatch, PLATEAU_SCORES[5:])  # steps 5-6
+    resumed = Distiller(config)
+    result = resumed.fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, resume=True, progress=False)
+    assert resumed.history_["events"] == uninterrupted.history_["events"]
+    assert [s["outer_lr"] for s in resumed.history_["steps"]] == [s["outer_lr"] for s in uninterrupted.history_["steps"]]
+    assert torch.equal(result.data, reference.data) and torch.equal(result.lrs, reference.lrs)

@@ -16,7 +16,7 @@ INITS = ("noise", "real", "class-mean")
 PROTOCOLS = ("random", "fixed")
 LABELS = ("fixed", "learnable", "expert")
 INNER_MODES = ("replay", "full-batch")
-OUTER_SCHEDULES = ("constant", "cosine")
+OUTER_SCHEDULES = ("constant", "cosine", "plateau")
 WORDS = ("free", "frequent", "per-class")
 
 
@@ -27,9 +27,11 @@ def _option(default: Any, help: str, choices: tuple[str, ...] | None = None) -> 
 
 # The recipe that scored best at equal time in benchmarks/bench_ratio.py (issue 14; the table is in
 # benchmarks/README.md): T = steps x replays = 60 class-balanced steps, an outer loss on 1024 real texts,
-# token vectors kept within the words' lengths. The defaults stay the paper's schedule (T = 30, 256 real
-# texts, no bound), which the chapters teach step by step.
-TUNED = {"replays": 6, "real_batch": 1024, "token_norm_quantile": 0.99}
+# token vectors kept within the words' lengths, samples that start at their class's mean text, and the
+# outer lr halved from the best set whenever validation stalls. The defaults stay the paper's schedule
+# (T = 30, 256 real texts, real-text init, constant outer lr), which the chapters teach step by step.
+TUNED = {"replays": 6, "real_batch": 1024, "token_norm_quantile": 0.99, "init": "class-mean",
+         "outer_schedule": "plateau"}
 
 
 @dataclass
@@ -80,8 +82,10 @@ class DistillConfig:
         None, "stop after this many minutes of distillation even before outer_steps (checked after every outer step; "
         "the last step is validated). The set then depends on the machine's speed, not only on the seed")
     outer_schedule: str = _option(
-        "constant", "outer learning rate over the run: constant, or cosine decay from outer_lr to 0 at outer_steps",
+        "constant", "outer learning rate over the run: constant; cosine decay from outer_lr to 0 at outer_steps; or "
+        "plateau = after plateau_patience validations without a new best, go back to the best set and halve the outer lr",
         OUTER_SCHEDULES)
+    plateau_patience: int = _option(2, "outer_schedule plateau: validations without a new best before each restart")
     real_batch: int = _option(256, "real training texts per outer step (the outer loss, Eq. 3)")
     # Matching methods: per outer step, `match_rounds` matches from one Θ0 (gradient matching), with
     # `match_net_steps` network updates on the synthetic data between them.

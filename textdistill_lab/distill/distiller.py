@@ -8,6 +8,7 @@ back and halves the outer learning rate, checkpoints on a schedule and on Ctrl-C
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import math
@@ -284,6 +285,8 @@ class Distiller:
                 validated = step % cfg.validate_every == 0 or step == cfg.outer_steps or self._out_of_time(new)
                 if validated:
                     new = self._validate(new)
+                    if cfg.outer_schedule == "plateau":
+                        new = self._restart_on_plateau(new)
                 previous, state = new.rollback, new
                 if self._checkpoint_dir is not None and step % cfg.checkpoint_every == 0:
                     save_checkpoint(self._checkpoint_dir, state, self._identity)
@@ -307,9 +310,36 @@ class Distiller:
         every coordinate by about ``outer_lr`` per step however small the hypergradient.
         """
         cfg = self.config
-        factor = 1.0 if cfg.outer_schedule == "constant" else 0.5 * (1 + math.cos(math.pi * (step - 1) / cfg.outer_steps))
+        factor = 0.5 * (1 + math.cos(math.pi * (step - 1) / cfg.outer_steps)) if cfg.outer_schedule == "cosine" else 1.0
         for group in self._optimizer.param_groups:
             group["lr"] = group.setdefault("base_lr", cfg.outer_lr) * factor
+
+    def _restart_on_plateau(self, state: TrainState) -> TrainState:
+        """``outer_schedule="plateau"``: after ``plateau_patience`` validations without a new best (counted
+        from the best or the last restart), continue from the best set with half the outer lr.
+
+        Why: with a constant rate the outer loss itself starts to rise after the peak and validation
+        accuracy falls (benchmarks/README.md, bench_stability.py); going back to the best set and taking
+        smaller steps from there refines it instead, so that more steps never leave the run worse off.
+        """
+        cfg = self.config
+        restarts = [e["step"] for e in state.history["events"] if e["kind"] == "plateau"]
+        waited = state.step - max(state.best_step, restarts[-1] if restarts else 0)
+        if waited < cfg.plateau_patience * cfg.validate_every:
+            return state
+        group = self._optimizer.param_groups[0]
+        new_lr = group.get("base_lr", group["lr"]) / 2
+        for group in self._optimizer.param_groups:
+            group["base_lr"] = new_lr
+        self._ctx.synthetic.load_tensors_(state.best)
+        state.synthetic = self._ctx.synthetic.snapshot()
+        state.optimizer = copy.deepcopy(self._optimizer.state_dict())
+        state.history["events"].append({"step": state.step, "kind": "plateau", "back_to": state.best_step,
+                                        "outer_lr": new_lr})
+        log.info("step %d: no new best for %d steps; back to the set of step %d with outer lr %.3g",
+                 state.step, waited, state.best_step, new_lr)
+        state.rollback = dataclasses.replace(state.copy(), rollback=None)  # a divergence returns here, not before
+        return state
 
     # -- validation, faults, results ---------------------------------------------------------------
 
@@ -379,7 +409,7 @@ class Distiller:
         metrics = {
             "best_val_acc": state.best_val_acc, "best_step": state.best_step, "steps_done": state.step,
             "stopped_by_time": state.step < cfg.outer_steps and self._out_of_time(state),
-            "distill_seconds": state.elapsed, "divergence_events": len(state.history["events"]),
+            "distill_seconds": state.elapsed, "divergence_events": sum(e["kind"] == "divergence" for e in state.history["events"]),
             "vectors_coverage": self.vectors_coverage_, "seed": cfg.seed,
             **({"experts": self.experts_} if self.experts_ else {}),
             **({"label_teacher": self.teacher_} if self.teacher_ else {}),
