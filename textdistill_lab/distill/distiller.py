@@ -320,7 +320,10 @@ class Distiller:
 
         Why: with a constant rate the outer loss itself starts to rise after the peak and validation
         accuracy falls (benchmarks/README.md, bench_stability.py); going back to the best set and taking
-        smaller steps from there refines it instead, so that more steps never leave the run worse off.
+        smaller steps from there refines it instead, so the live set cannot stay far below its best
+        (wordnet-topics, 1000 steps: 81.8% best, 81.7% at the end, against 80.3% and 48.5% at a constant
+        rate). Each restart halves the rate, so a long stall ends in a frozen set: it makes a long
+        budget safe, not useful.
         """
         cfg = self.config
         restarts = [e["step"] for e in state.history["events"] if e["kind"] == "plateau"]
