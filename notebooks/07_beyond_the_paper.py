@@ -209,10 +209,11 @@ except DistillMemoryError as error:
 # distiller clamps them to `[lr_min, lr_max]`, keeps the best set on *validation* data, and rolls
 # back and halves the outer learning rate when the loss turns to NaN or Inf
 # (`Distiller.history_["events"]` lists what happened). A long run can also fall without any NaN:
-# past its peak the outer loss itself rises and validation accuracy drops (on wordnet-topics from
-# 80% to 49% over 1000 outer steps, `benchmarks/README.md`). `outer_schedule="plateau"` goes back to
-# the best set and halves the outer learning rate whenever validation stalls; the same settings with it
-# end at 81.7%, 0.1 below their best. `DistillConfig.tuned()` uses it; the chapters keep the paper's constant rate.
+# past its peak the outer loss itself rises and validation accuracy drops by tens of points over a
+# thousand outer steps on one offline dataset (`bench_stability.py`; its numbers are in
+# `benchmarks/README.md`). `outer_schedule="plateau"` goes back to the best set and halves the outer
+# learning rate whenever validation stalls, and that run then ends next to its best.
+# `DistillConfig.tuned()` uses it; the chapters keep the paper's constant rate.
 #
 # **Choosing on test data.** Taking the best epoch by *test* accuracy looks better than choosing it on
 # validation, and is wrong: the test set is then part of the training decisions. The evaluator always
