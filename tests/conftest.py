@@ -22,6 +22,7 @@ torch.set_num_threads(1)
 
 from textdistill_lab import cli  # noqa: E402
 from textdistill_lab.data import TextDataset, build_dataset  # noqa: E402
+from textdistill_lab.distill import Callback  # noqa: E402
 from textdistill_lab.vectors import WordVectors  # noqa: E402
 
 TOPICS = {
@@ -212,6 +213,17 @@ def trace_names(parser: PageParser, div_id: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- the command line
+
+
+class InterruptAt(Callback):
+    """Acts like Ctrl-C arriving during step ``step``."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step(self, info):
+        if info["step"] == self.step:
+            raise KeyboardInterrupt
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import FILLER, TOPICS
+from conftest import FILLER, TOPICS, InterruptAt
 
 from textdistill_lab import __version__
 from textdistill_lab.baselines import random_subset
@@ -277,14 +277,9 @@ def test_a_resumed_plateau_run_restarts_as_the_uninterrupted_one(toy_dataset, to
         uninterrupted = Distiller(config)
         reference = uninterrupted.fit(toy_dataset, toy_vectors, progress=False)
 
-    class InterruptAt4(Callback):
-        def on_step(self, info):
-            if info["step"] == 4:
-                raise KeyboardInterrupt
-
     with monkeypatch.context() as patch, pytest.raises(DistillInterrupted):
         scripted_validation(patch, PLATEAU_SCORES[:5])  # init and steps 1-4
-        Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, callbacks=[InterruptAt4()], progress=False)
+        Distiller(config).fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, callbacks=[InterruptAt(4)], progress=False)
     scripted_validation(monkeypatch, PLATEAU_SCORES[5:])  # steps 5-6
     resumed = Distiller(config)
     result = resumed.fit(toy_dataset, toy_vectors, checkpoint_dir=tmp_path, resume=True, progress=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import InterruptAt
 
 import textdistill_lab
 from textdistill_lab.distill import (
@@ -34,17 +35,6 @@ def tiny(**overrides) -> DistillConfig:
     options = dict(per_class=2, init="noise", steps=2, replays=1, outer_steps=6, validate_every=2, validate_inits=2,
                    checkpoint_every=2, real_batch=32, lr_init=0.05, outer_lr=0.05, labels="learnable", device="cpu")
     return DistillConfig(**(options | overrides))
-
-
-class InterruptAt(Callback):
-    """Acts like Ctrl-C arriving during step ``step``."""
-
-    def __init__(self, step: int) -> None:
-        self.step = step
-
-    def on_step(self, info):
-        if info["step"] == self.step:
-            raise KeyboardInterrupt
 
 
 def assert_same_set(a: DistilledSet, b: DistilledSet) -> None:

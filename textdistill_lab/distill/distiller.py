@@ -8,7 +8,6 @@ back and halves the outer learning rate, checkpoints on a schedule and on Ctrl-C
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import math
@@ -330,19 +329,24 @@ class Distiller:
         waited = state.step - max(state.best_step, restarts[-1] if restarts else 0)
         if waited < cfg.plateau_patience * cfg.validate_every:
             return state
-        group = self._optimizer.param_groups[0]
-        new_lr = group.get("base_lr", group["lr"]) / 2
-        for group in self._optimizer.param_groups:
-            group["base_lr"] = new_lr
-        self._ctx.synthetic.load_tensors_(state.best)
-        state.synthetic = self._ctx.synthetic.snapshot()
-        state.optimizer = copy.deepcopy(self._optimizer.state_dict())
+        new_lr = self._halve_outer_lr(state)
+        state.synthetic = state.best  # shared, as _validate shares them: neither is ever mutated
+        self._restore(state)  # the best set, with Adam's moments and the generator as they are now
         state.history["events"].append({"step": state.step, "kind": "plateau", "back_to": state.best_step,
                                         "outer_lr": new_lr})
         log.info("step %d: no new best for %d steps; back to the set of step %d with outer lr %.3g",
                  state.step, waited, state.best_step, new_lr)
-        state.rollback = dataclasses.replace(state.copy(), rollback=None)  # a divergence returns here, not before
+        state.rollback = dataclasses.replace(state, rollback=None)  # a divergence returns here, not before
         return state
+
+    def _halve_outer_lr(self, state: TrainState) -> float:
+        """Write half the current base outer lr into ``state``'s optimiser state, for :meth:`_restore` to load:
+        the divergence guard and the plateau restart both continue from an earlier set with smaller steps."""
+        group = self._optimizer.param_groups[0]
+        new_lr = group.get("base_lr", group["lr"]) / 2
+        for group in state.optimizer["param_groups"]:
+            group["lr"] = group["base_lr"] = new_lr
+        return new_lr
 
     # -- validation, faults, results ---------------------------------------------------------------
 
@@ -370,16 +374,13 @@ class Distiller:
     def _roll_back(self, previous: TrainState, current: TrainState, step: int, reason: str) -> TrainState:
         """Divergence guard: return to ``previous`` with half the outer learning rate, or give up."""
         retries = current.nan_retries + 1
-        group = self._optimizer.param_groups[0]
-        new_lr = group.get("base_lr", group["lr"]) / 2
+        target = previous.copy()
+        new_lr = self._halve_outer_lr(target)
         event = {"step": step, "kind": "divergence", "reason": reason, "rolled_back_to": previous.step,
                  "outer_lr": new_lr, "retries": retries}
         log.warning("step %d: %s; rolling back to step %d with outer lr %.3g", step, reason, previous.step, new_lr)
-        target = previous.copy()
         target.nan_retries = retries
         target.history["events"] = [*current.history["events"], event]
-        for group in target.optimizer["param_groups"]:
-            group["lr"] = group["base_lr"] = new_lr
         self._restore(target)
         notify(self._callbacks, "on_divergence", event)
         if retries > self.config.max_nan_retries:
